@@ -1,0 +1,40 @@
+# Everything runs from a virtualenv at .venv; the first target that needs it creates it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test install kafka tools contract bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Fetch the Kafka broker's jars from Maven Central into .cache/kafka (once).
+kafka: install
+	$(BIN)/python -c "from pathlib import Path; from stream.broker.jars import ensure_jars; print(ensure_jars(Path('.cache/kafka')))"
+
+## System tools the tests use (Prometheus, promtool, kcat, chromium, kustomize); installs once.
+tools:
+	@bash scripts/install-test-tools.sh
+
+## The main job: local Kafka, worker, seeds replayed, alerts and metrics shown.
+demo: install kafka
+	$(BIN)/stream demo
+
+## The test suite: unit tests and integration tests against a real broker.
+test: install kafka tools
+	$(BIN)/pytest
+
+contract: install
+	bash ../shared/contract/check.sh
+
+bench: install kafka
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .state .pytest_cache .hypothesis

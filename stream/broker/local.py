@@ -1,0 +1,218 @@
+"""Start and stop a single-node KRaft broker (combined broker + controller) with ``java``.
+
+The state directory holds everything: ``server.properties``, ``data/`` (log.dirs),
+``logs/`` (the broker's own logs), ``broker.out`` (JVM output), ``broker.pid`` and
+``cluster.id``. Reusing a state directory keeps topics across restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from stream.broker.jars import ensure_jars
+from stream.broker.readiness import wait_until_ready
+from stream.errors import BrokerError
+
+JVM_OPTS = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
+
+LOG4J2_CONFIG = """\
+Configuration:
+  status: warn
+  Appenders:
+    File:
+      name: file
+      fileName: "${sys:kafka.logs.dir}/server.log"
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: warn
+      AppenderRef:
+        - ref: file
+    Logger:
+      - name: kafka.server.KafkaServer
+        level: info
+      - name: kafka.server.BrokerServer
+        level: info
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    state_dir: Path
+    cache_dir: Path
+    port: int = 9092
+    controller_port: int | None = None  # None: a free port
+    partitions: int = 4
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+class LocalBroker:
+    def __init__(self, config: BrokerConfig) -> None:
+        self.config = config
+        self.state = config.state_dir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- files -------------------------------------------------------------------------------
+    @property
+    def pid_file(self) -> Path:
+        return self.state / "broker.pid"
+
+    @property
+    def output_file(self) -> Path:
+        return self.state / "broker.out"
+
+    def _properties(self, controller_port: int) -> str:
+        port, data = self.config.port, (self.state / "data").resolve()
+        return "\n".join([
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={data}",
+            f"num.partitions={self.config.partitions}",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=1",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "transaction.state.log.num.partitions=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=true",
+            "",
+        ])
+
+    def _cluster_id(self) -> str:
+        path = self.state / "cluster.id"
+        if not path.exists():
+            raw = uuid.uuid4().bytes
+            path.write_text(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        return path.read_text().strip()
+
+    def _java(self) -> str:
+        java = shutil.which("java")
+        if java is None:
+            raise BrokerError("Java 17+ is needed to run Kafka: install it, e.g. apt-get install openjdk-17-jre-headless")
+        return java
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def prepare(self) -> list[str]:
+        """Fetch jars, write config, format storage; return the broker's command line."""
+        libs = ensure_jars(self.config.cache_dir)
+        for sub in ("data", "logs"):
+            (self.state / sub).mkdir(parents=True, exist_ok=True)
+        controller_port = self.config.controller_port or free_port()
+        props = self.state / "server.properties"
+        props.write_text(self._properties(controller_port))
+        log_config = self.state / "log4j2.yaml"
+        log_config.write_text(LOG4J2_CONFIG)
+        base = [
+            self._java(), *JVM_OPTS,
+            f"-Dkafka.logs.dir={(self.state / 'logs').resolve()}",
+            f"-Dlog4j2.configurationFile={log_config.resolve()}",
+            "-cp", f"{libs.resolve()}/*",
+        ]
+        fmt = subprocess.run(
+            [*base, "kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(props), "-g"],
+            capture_output=True, text=True,
+        )
+        if fmt.returncode != 0:
+            raise BrokerError(f"formatting Kafka storage failed: {(fmt.stderr or fmt.stdout).strip()[-1500:]}")
+        return [*base, "kafka.Kafka", str(props.resolve())]
+
+    def start(self, timeout: float = 120.0) -> "LocalBroker":
+        """Start in the background (own process group) and wait for a real metadata round trip."""
+        running = self.running_pid()
+        if running:
+            raise BrokerError(f"a broker from {self.state} is already running (pid {running})")
+        cmd = self.prepare()
+        with self.output_file.open("ab") as out:
+            self._process = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        self.pid_file.write_text(str(self._process.pid))
+        if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._alive):
+            tail = self.output_tail()
+            self.stop()
+            raise BrokerError(f"Kafka did not become ready on {self.config.bootstrap}: {tail}")
+        return self
+
+    def _alive(self) -> bool:
+        if self._process is not None:
+            return self._process.poll() is None
+        return self.running_pid() is not None
+
+    def running_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            os.kill(pid, 0)
+        except (OSError, ValueError):
+            return None
+        return pid
+
+    def wait(self) -> int:
+        assert self._process is not None
+        return self._process.wait()
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """SIGTERM (controlled shutdown), then SIGKILL after ``timeout``. False if none ran."""
+        pid = self._process.pid if self._process else self.running_pid()
+        if pid is None:
+            return False
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _pid_alive(pid, self._process):
+            time.sleep(0.2)
+        if _pid_alive(pid, self._process):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if self._process:
+                self._process.wait(10)
+        self.pid_file.unlink(missing_ok=True)
+        self._process = None
+        return True
+
+    def output_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.output_file.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no output)"
+        return " | ".join(text[-lines:]) or "(no output)"
+
+
+def _pid_alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
+    if process is not None:
+        return process.poll() is None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,83 @@
+"""Settings: a frozen pydantic-settings object, the only reader of the environment.
+
+Every setting is an environment variable with the prefix ``STREAM_`` (e.g.
+``STREAM_BOOTSTRAP_SERVERS``); command-line flags override individual fields via ``with_``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stream.errors import ConfigError
+
+DEFAULT_STATE_DIR = Path(".state")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STREAM_", frozen=True, extra="ignore")
+
+    # Kafka
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "stream-monitor"
+    topic_paragraphs: str = "paragraphs"
+    topic_tagged: str = "paragraphs-tagged"
+    topic_dlq: str = "paragraphs-dlq"
+    topic_alerts: str = "alerts"
+    topic_alerts_prefix: str = Field(
+        default="alerts-", description="per-category alert topics: prefix + category with '-'"
+    )
+    topic_partitions: int = Field(default=4, ge=1, le=1024)
+
+    # Worker web server (metrics, health)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=6066, ge=1, le=65535)
+
+    # Input limits: larger or longer input goes to the dead-letter topic
+    max_event_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_paragraph_chars: int = Field(default=20_000, ge=100)
+
+    # Tagging rules: None means the rules packaged with the service
+    rules_dir: Path | None = None
+    rules_poll_seconds: float = Field(default=2.0, gt=0)
+
+    # Local broker (``stream broker``) and its cache of jars
+    state_dir: Path = DEFAULT_STATE_DIR
+    kafka_cache_dir: Path = Path(".cache/kafka")
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _host_port_list(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"expected HOST:PORT[,HOST:PORT...], got {value!r}")
+        return value
+
+    def alert_topic_for(self, category: str) -> str:
+        return f"{self.topic_alerts_prefix}{category.replace('_', '-')}"
+
+    def with_(self, **overrides: Any) -> "Settings":
+        """A copy with the non-None overrides applied and validated."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return Settings.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(_first_error(exc)) from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"invalid setting {where}: {err['msg']}"
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"STREAM_* environment: {_first_error(exc)}") from None

@@ -1,0 +1,1 @@
+"""Ingest: articles (files) -> paragraph events on the paragraphs topic."""

@@ -1,0 +1,180 @@
+"""Wire schemas shared by every stage: JSON on Kafka, validated with pydantic v2.
+
+Each record carries ``schema_version`` so consumers can refuse or migrate records they do not
+understand. Identifiers are deterministic hashes, so a redelivered input never yields a new id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+Category = Literal["arms_trade", "sanctions"]
+CATEGORIES: tuple[Category, ...] = ("arms_trade", "sanctions")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stable_id(*parts: object, length: int = 24) -> str:
+    """A short hex digest of the parts; the same parts always give the same id."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return digest.hexdigest()[:length]
+
+
+class WireModel(BaseModel):
+    """Base for records on the wire: unknown fields are refused, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class Source(WireModel):
+    name: str | None = None
+    url: str | None = None
+
+
+class ParagraphEvent(WireModel):
+    """One paragraph of one article: the unit that flows through the pipeline."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: str = Field(min_length=1, max_length=128)
+    article_id: str = Field(min_length=1, max_length=256)
+    paragraph_index: int = Field(ge=0)
+    paragraph_count: int = Field(ge=1)
+    text: str = Field(min_length=1)
+    title: str | None = None
+    source: Source = Source()
+    published_at: datetime | None = None
+    ingested_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="after")
+    def _index_within_count(self) -> "ParagraphEvent":
+        if self.paragraph_index >= self.paragraph_count:
+            raise ValueError("paragraph_index must be smaller than paragraph_count")
+        return self
+
+    @staticmethod
+    def make_event_id(article_id: str, paragraph_index: int, text: str) -> str:
+        return stable_id(article_id, paragraph_index, text)
+
+
+class Stance(str, Enum):
+    """How the text presents the tagged activity."""
+
+    ASSERTED = "asserted"
+    ALLEGED = "alleged"
+    FEARED = "feared"
+    DENIED = "denied"
+    NEGATED = "negated"
+    PLANNED = "planned"
+    HYPOTHETICAL = "hypothetical"
+
+
+class Evidence(WireModel):
+    """A span of the paragraph that justifies a tag: ``text == paragraph[start:end]``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    rule_id: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Evidence":
+        if self.end < self.start or self.end - self.start != len(self.text):
+            raise ValueError("evidence span must satisfy end - start == len(text)")
+        return self
+
+
+ActorKind = Literal["country", "person", "organisation", "other"]
+ActorRole = Literal["supplier", "recipient", "party"]
+
+
+class Actor(WireModel):
+    """A party named in the paragraph, normalised where possible (ISO 3166-1 alpha-2 code)."""
+
+    name: str
+    kind: ActorKind = "country"
+    code: str | None = None
+    role: ActorRole = "party"
+
+
+class Tag(WireModel):
+    category: Category
+    score: float = Field(ge=0.0, le=1.0)
+    stance: Stance = Stance.ASSERTED
+    evidence: list[Evidence] = Field(min_length=1)
+    actors: list[Actor] = []
+    rule_ids: list[str] = []
+
+
+class Timings(WireModel):
+    tag_seconds: float = Field(ge=0.0)
+
+
+class TaggedParagraph(WireModel):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: str
+    article_id: str
+    paragraph_index: int = Field(ge=0)
+    paragraph_count: int = Field(ge=1)
+    text: str
+    title: str | None = None
+    source: Source = Source()
+    published_at: datetime | None = None
+    ingested_at: datetime
+    tagged_at: datetime = Field(default_factory=utc_now)
+    tags: list[Tag] = []
+    rules_version: str
+    timings: Timings
+
+
+Severity = Literal["low", "medium", "high"]
+
+
+class Alert(WireModel):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: str
+    category: Category
+    severity: Severity
+    summary: str
+    stance: Stance
+    score: float = Field(ge=0.0, le=1.0)
+    actors: list[Actor] = []
+    evidence: list[Evidence] = Field(min_length=1)
+    event_id: str
+    article_id: str
+    paragraph_index: int = Field(ge=0)
+    title: str | None = None
+    source: Source = Source()
+    rules_version: str
+    window_count: int = Field(default=1, ge=1)
+    first_seen: datetime
+    last_seen: datetime
+    ingested_at: datetime
+    raised_at: datetime = Field(default_factory=utc_now)
+
+    @staticmethod
+    def make_alert_id(event_id: str, category: str) -> str:
+        return stable_id("alert", event_id, category)
+
+
+class DeadLetter(WireModel):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    reason: str = Field(description="a short, bounded code, e.g. 'invalid_json', 'schema'")
+    error: str = Field(description="human-readable detail of what was wrong")
+    payload_b64: str
+    key_b64: str | None = None
+    topic: str
+    partition: int
+    offset: int
+    failed_at: datetime = Field(default_factory=utc_now)
