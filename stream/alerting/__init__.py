@@ -1,0 +1,1 @@
+"""Alerting: tagged paragraphs -> alerts (pure policy plus thin Faust wiring)."""

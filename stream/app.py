@@ -1,0 +1,66 @@
+"""The Faust app, built from settings: topics, agents, web pages and periodic monitors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from stream import __version__
+from stream.alerting import agents as alerting_agents
+from stream.config import Settings
+from stream.metrics import Metrics, build_metrics, record_build_info
+from stream.tagging import agents as tagging_agents
+from stream.tagging import DEFAULT_RULES_DIR, load_tagger
+from stream.tagging.reload import RulesWatcher
+from stream.topics import TopicNames
+from stream.worker import monitors, web
+from stream.worker.context import WorkerContext
+
+
+def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
+    # Raw bytes in and out: decoding is ours (pydantic, size-limited), never a pickle codec.
+    return app.topic(name, key_serializer="raw", value_serializer="raw", partitions=settings.topic_partitions)
+
+
+def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> WorkerContext:
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
+        store="memory://",
+        datadir=str(Path(settings.state_dir) / "worker" / settings.app_id),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        producer_acks=-1,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        autodiscover=False,
+    )
+    metrics: Metrics = build_metrics(registry)
+    record_build_info(metrics, __version__, faust.__version__)
+    rules_dir = settings.rules_dir or DEFAULT_RULES_DIR
+    watcher = RulesWatcher(rules_dir, load_tagger(settings.rules_dir))
+    metrics.rules_info.info({"version": watcher.tagger.version})
+    names = TopicNames.from_settings(settings)
+    ctx = WorkerContext(
+        app=app,
+        settings=settings,
+        metrics=metrics,
+        names=names,
+        watcher=watcher,
+        paragraphs=_topic(app, names.paragraphs, settings),
+        tagged=_topic(app, names.tagged, settings),
+        dlq=_topic(app, names.dlq, settings),
+        alerts=_topic(app, names.alerts, settings),
+        alerts_by_category={c: _topic(app, t, settings) for c, t in names.alerts_by_category.items()},
+    )
+    tagging_agents.register(ctx)
+    alerting_agents.register(ctx)
+    web.register(ctx)
+    monitors.register(ctx)
+    return ctx

@@ -1,0 +1,80 @@
+"""Read topics without a consumer group: from the beginning or from now, to the end or forever.
+
+Used by ``stream alerts`` and ``stream demo``; it commits nothing, so any number of readers can
+follow the same topics without disturbing the worker's group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaConnectionError
+
+from stream.errors import BrokerError
+
+
+class TopicReader:
+    def __init__(self, bootstrap: str, topics: list[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._end: dict[TopicPartition, int] = {}
+
+    async def __aenter__(self) -> "TopicReader":
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+        try:
+            await consumer.start()
+        except KafkaConnectionError as exc:
+            await consumer.stop()
+            raise BrokerError(f"no Kafka broker at {self.bootstrap} ({exc}); start one with 'stream broker start'") from None
+        self._consumer = consumer
+        partitions = []
+        for topic in self.topics:
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
+                found = consumer.partitions_for_topic(topic)
+            if not found:
+                raise BrokerError(f"topic {topic!r} does not exist on {self.bootstrap}: is the worker running?")
+            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+        consumer.assign(partitions)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        assert self._consumer is not None, "use 'async with TopicReader(...)'"
+        return self._consumer
+
+    async def seek(self, from_beginning: bool) -> None:
+        """Position every partition at its start or end, and remember the current end."""
+        tps = list(self.consumer.assignment())
+        self._end = await self.consumer.end_offsets(tps)
+        if from_beginning:
+            await self.consumer.seek_to_beginning(*tps)
+        else:
+            for tp in tps:
+                self.consumer.seek(tp, self._end[tp])
+
+    async def _at_end(self) -> bool:
+        for tp, end in self._end.items():
+            if await self.consumer.position(tp) < end:
+                return False
+        return True
+
+    async def records(self, *, follow: bool, poll_ms: int = 200) -> AsyncIterator[ConsumerRecord]:
+        """Yield records in arrival order; without ``follow`` stop at the end seen by ``seek``."""
+        while True:
+            if not follow and await self._at_end():
+                return
+            batches = await self.consumer.getmany(timeout_ms=poll_ms)
+            for tp in sorted(batches, key=lambda t: (t.topic, t.partition)):
+                for record in batches[tp]:
+                    yield record
+            if not batches:
+                await asyncio.sleep(0)

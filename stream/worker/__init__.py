@@ -1,0 +1,1 @@
+"""The Faust worker: app construction, decoding, dead letters, web endpoints, monitors."""

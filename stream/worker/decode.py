@@ -1,0 +1,43 @@
+"""Decode untrusted wire bytes into a model: size-limited, strict, never pickle."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class DecodeError(Exception):
+    """A record that cannot be accepted; ``reason`` is a short, bounded code for metrics."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def decode(model: type[M], raw: bytes | None, *, max_bytes: int, max_text_chars: int | None = None) -> M:
+    if raw is None or len(raw) == 0:
+        raise DecodeError("empty", "the record has no value")
+    if not isinstance(raw, (bytes, bytearray)):
+        raise DecodeError("not_bytes", f"expected bytes, got {type(raw).__name__}")
+    if len(raw) > max_bytes:
+        raise DecodeError("too_large", f"{len(raw)} bytes exceeds the limit of {max_bytes}")
+    try:
+        text = bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DecodeError("invalid_utf8", str(exc)) from None
+    try:
+        value = model.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise DecodeError("invalid_json", first["msg"]) from None
+        where = ".".join(str(p) for p in first["loc"]) or "(record)"
+        raise DecodeError("schema", f"{where}: {first['msg']} ({exc.error_count()} error(s))") from None
+    text_value = getattr(value, "text", None)
+    if max_text_chars is not None and isinstance(text_value, str) and len(text_value) > max_text_chars:
+        raise DecodeError("too_long", f"text has {len(text_value)} characters, limit {max_text_chars}")
+    return value
