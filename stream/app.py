@@ -25,11 +25,13 @@ def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
 
 
 def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> WorkerContext:
+    datadir = Path(settings.state_dir) / "worker" / settings.app_id
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store="memory://",
-        datadir=str(Path(settings.state_dir) / "worker" / settings.app_id),
+        datadir=str(datadir),
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
