@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install kafka tools contract bench clean
+.PHONY: demo test install kafka tools contract bench clean k8s-rules
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ bench: install kafka
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .hypothesis
+
+## Resync the Kubernetes rules ConfigMap source with the packaged rules (tests/deploy checks it).
+k8s-rules:
+	rm -f deploy/k8s/rules/*.yaml && cp stream/tagging/rules/*.yaml deploy/k8s/rules/

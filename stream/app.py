@@ -10,13 +10,14 @@ from prometheus_client import CollectorRegistry
 from stream import __version__
 from stream.alerting import agents as alerting_agents
 from stream.config import Settings
-from stream.metrics import Metrics, build_metrics, record_build_info
+from stream.metrics import Metrics, build_metrics, prime, record_build_info
 from stream.tagging import agents as tagging_agents
 from stream.tagging import DEFAULT_RULES_DIR, load_tagger
 from stream.tagging.reload import RulesWatcher
 from stream.topics import TopicNames
 from stream.worker import monitors, web
 from stream.worker.context import WorkerContext
+from stream.worker.decode import REASONS
 
 
 def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
@@ -45,6 +46,7 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
     )
     metrics: Metrics = build_metrics(registry)
     record_build_info(metrics, __version__, faust.__version__)
+    prime(metrics, dead_letter_reasons=REASONS)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR
     watcher = RulesWatcher(rules_dir, load_tagger(settings.rules_dir))
     metrics.rules_info.info({"version": watcher.tagger.version})

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
+from stream.models import CATEGORIES, Stance
+
 PREFIX = "stream"
 
 # Seconds. Tagging a paragraph takes well under a millisecond; end-to-end includes Kafka hops.
@@ -90,6 +92,22 @@ def build_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         rules_info=Info(f"{PREFIX}_rules", "Version of the tagging rules in use.", **kw),
         build_info=Info(f"{PREFIX}_build", "Version of the service and its runtime.", **kw),
     )
+
+
+def prime(metrics: Metrics, *, dead_letter_reasons: tuple[str, ...]) -> None:
+    """Create every known label set at zero, so rate() sees the first increment of each."""
+    for category in CATEGORIES:
+        for stance in Stance:
+            metrics.tags.labels(category=category, stance=stance.value)
+        for severity in ("low", "medium", "high"):
+            metrics.alerts.labels(category=category, severity=severity)
+        metrics.end_to_end_latency.labels(category=category)
+    for reason in dead_letter_reasons:
+        metrics.dead_letters.labels(reason=reason)
+    for outcome in ("success", "error"):
+        metrics.rules_reloads.labels(outcome=outcome)
+    for stage in ("tag", "alert"):
+        metrics.stage_duration.labels(stage=stage)
 
 
 def record_build_info(metrics: Metrics, version: str, faust_version: str) -> None:

@@ -6,7 +6,7 @@ tables, escalation, dedup) will wrap :func:`build_alerts` and fill ``window_coun
 
 from __future__ import annotations
 
-from stream.models import Alert, Severity, Stance, Tag, TaggedParagraph, utc_now
+from stream.models import Actor, Alert, Severity, Stance, Tag, TaggedParagraph, utc_now
 
 _WEAK_STANCES = {Stance.DENIED, Stance.NEGATED}
 _SPECULATIVE_STANCES = {Stance.ALLEGED, Stance.FEARED, Stance.PLANNED, Stance.HYPOTHETICAL}
@@ -24,18 +24,19 @@ def severity_for(tag: Tag) -> Severity:
     return "high"
 
 
-def _actors_phrase(tag: Tag) -> str:
-    suppliers = [a.code or a.name for a in tag.actors if a.role == "supplier"]
-    recipients = [a.code or a.name for a in tag.actors if a.role == "recipient"]
+def actors_phrase(actors: list[Actor]) -> str:
+    """'KP -> RU' when the text says who supplies whom, else the parties named (at most six)."""
+    suppliers = [a.code or a.name for a in actors if a.role == "supplier"]
+    recipients = [a.code or a.name for a in actors if a.role == "recipient"]
     if suppliers and recipients:
         return f"{'/'.join(dict.fromkeys(suppliers))} -> {'/'.join(dict.fromkeys(recipients))}"
-    names = list(dict.fromkeys(a.code or a.name for a in tag.actors))
+    names = list(dict.fromkeys(a.code or a.name for a in actors))
     return ", ".join(names[:6])
 
 
 def summarize(tag: Tag, paragraph: TaggedParagraph) -> str:
     label = CATEGORY_LABELS[tag.category]
-    actors = _actors_phrase(tag)
+    actors = actors_phrase(tag.actors)
     quote = "; ".join(dict.fromkeys(e.text for e in tag.evidence))
     if len(quote) > SUMMARY_EVIDENCE_CHARS:
         quote = quote[: SUMMARY_EVIDENCE_CHARS - 1] + "…"

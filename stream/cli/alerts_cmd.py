@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from stream.alerting.policy import actors_phrase
 from stream.cli.common import add_bootstrap_arg, console, settings_from_args
 from stream.models import CATEGORIES, Alert
 from stream.reader import TopicReader
@@ -39,23 +40,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def alert_row(alert: Alert) -> list[str]:
-    actors = ", ".join(dict.fromkeys(a.code or a.name for a in alert.actors))
+def alert_row(alert: Alert, quote_chars: int = 70) -> list[str]:
+    """Time, severity, category, stance, actors, where, and the evidence that fired."""
+    quote = "; ".join(dict.fromkeys(e.text for e in alert.evidence))
+    if len(quote) > quote_chars:
+        quote = quote[: quote_chars - 1] + "…"
     return [
         alert.raised_at.strftime("%H:%M:%S"),
         f"[{SEVERITY_STYLE[alert.severity]}]{alert.severity}[/]",
         alert.category,
         alert.stance.value,
-        actors,
+        actors_phrase(alert.actors),
         f"{alert.article_id} ¶{alert.paragraph_index + 1}",
-        alert.summary,
+        f'"{quote}"',
     ]
 
 
 def alerts_table(title: str | None = None) -> Table:
     table = Table(title=title, expand=True, show_lines=False)
     for name, kw in [("time", {}), ("severity", {}), ("category", {}), ("stance", {}), ("actors", {}),
-                     ("where", {}), ("summary", {"ratio": 1, "overflow": "fold"})]:
+                     ("where", {}), ("evidence", {"ratio": 1, "overflow": "fold"})]:
         table.add_column(name, **kw)
     return table
 

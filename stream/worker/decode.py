@@ -8,6 +8,9 @@ from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
+# Every reason code decode() can give: the label values of stream_dead_letters_total.
+REASONS = ("empty", "not_bytes", "too_large", "invalid_utf8", "invalid_json", "schema", "too_long")
+
 
 class DecodeError(Exception):
     """A record that cannot be accepted; ``reason`` is a short, bounded code for metrics."""
