@@ -1,0 +1,161 @@
+"""Pydantic models of the rule files under ``stream/tagging/rules/``.
+
+Every file is a YAML mapping with a ``kind``: ``manifest`` (the version), ``category`` (lexicons,
+rules and exclusions of one category), ``stance`` (cue lists), ``gazetteer`` (actors) or
+``roles`` (verbs that say who supplies whom). Terms may use brace alternation for inflections:
+``suppl{y,ies,ied,ying}`` expands to four terms, ``arms {deal,deals}`` to two.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stream.models import Category, Stance
+
+_ID = r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"
+_NAME = r"^[a-z][a-z0-9_]*$"
+# Context lexicon that stands for any gazetteer mention (country, capital, leader, organisation).
+ACTORS_LEXICON = "actors"
+Term = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_braces(terms: list[str]) -> list[str]:
+    for term in terms:
+        depth = 0
+        for ch in term:
+            depth += 1 if ch == "{" else -1 if ch == "}" else 0
+            if depth not in (0, 1):
+                raise ValueError(f"unbalanced or nested braces in term {term!r}")
+        if depth:
+            raise ValueError(f"unbalanced braces in term {term!r}")
+    return terms
+
+
+class Lexicon(_Strict):
+    description: str = ""
+    terms: list[Term] = Field(min_length=1)
+
+    _braces = field_validator("terms")(_check_braces)
+
+
+class Context(_Strict):
+    """Another lexicon that must (``near``) or must not (``unless_near``) occur close by."""
+
+    lexicons: list[Annotated[str, Field(pattern=_NAME)]] = Field(min_length=1)
+    window: int = Field(default=8, ge=0, le=200, description="maximum words in between")
+    direction: Literal["any", "before", "after"] = "any"
+    same_sentence: bool = True
+
+
+class Rule(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    description: str = ""
+    match: list[Annotated[str, Field(pattern=_NAME)]] = Field(min_length=1)
+    weight: float = Field(gt=0.0, le=1.0)
+    near: list[Context] = []
+    unless_near: list[Context] = []
+
+
+class Exclusion(_Strict):
+    """Phrases that hide every category match overlapping them ("coat of arms")."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    description: str = ""
+    terms: list[Term] = Field(min_length=1)
+
+    _braces = field_validator("terms")(_check_braces)
+
+
+class CategoryFile(_Strict):
+    kind: Literal["category"]
+    category: Category
+    threshold: float = Field(default=0.5, gt=0.0, le=1.0)
+    lexicons: dict[Annotated[str, Field(pattern=_NAME)], Lexicon] = {}
+    rules: list[Rule] = Field(min_length=1)
+    exclusions: list[Exclusion] = []
+
+
+class StanceCue(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    stance: Stance
+    priority: int = Field(ge=0, description="lower wins when several stances apply")
+    window_before: int = Field(default=10, ge=0, le=100)
+    window_after: int = Field(default=0, ge=0, le=100)
+    terms: list[Term] = Field(min_length=1)
+
+    _braces = field_validator("terms")(_check_braces)
+
+
+class StanceFile(_Strict):
+    kind: Literal["stance"]
+    cues: list[StanceCue] = Field(min_length=1)
+
+
+class Country(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    name: Term
+    aliases: list[Term] = []
+    demonyms: list[Term] = []
+    capitals: list[Term] = []
+    leaders: list[Term] = []
+
+
+class Organisation(_Strict):
+    """A body (UN, EU) or a non-state group (kind ``other``); these have no country code."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    name: Term
+    kind: Literal["organisation", "other"] = "organisation"
+    aliases: list[Term] = []
+
+
+class GazetteerFile(_Strict):
+    kind: Literal["gazetteer"]
+    countries: list[Country] = Field(min_length=1)
+    organisations: list[Organisation] = []
+
+
+class RolesFile(_Strict):
+    """Verbs/nouns whose subject supplies (``outgoing``) or receives (``incoming``)."""
+
+    kind: Literal["roles"]
+    outgoing: list[Term] = Field(min_length=1)
+    incoming: list[Term] = Field(min_length=1)
+    source_preps: list[Term] = ["from"]
+    target_preps: list[Term] = ["to"]
+    agent_preps: list[Term] = Field(default=["by"], description="passive agent: 'sold by X'")
+    skip_before: list[Term] = Field(default=[], description="prepositions that stop a subject")
+
+    _b1 = field_validator("outgoing", "incoming")(_check_braces)
+
+
+class ManifestFile(_Strict):
+    kind: Literal["manifest"]
+    version: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,40}$")]
+    description: str = ""
+
+
+AnyFile = Annotated[
+    CategoryFile | StanceFile | GazetteerFile | RolesFile | ManifestFile,
+    Field(discriminator="kind"),
+]
+
+_GROUP = re.compile(r"\{([^{}]*)\}")
+
+
+def expand(term: str) -> list[str]:
+    """Expand brace alternation: ``sell{,s,ing}`` -> ``sell``, ``sells``, ``selling``."""
+    m = _GROUP.search(term)
+    if not m:
+        return [term]
+    out: list[str] = []
+    for alt in m.group(1).split(","):
+        out.extend(expand(term[: m.start()] + alt.strip() + term[m.end():]))
+    return out

@@ -1,0 +1,63 @@
+"""evaluate: confusion counts, metrics, misclassified ids with evidence, input errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stream.errors import InputError
+from stream.tagging import Tagger
+from stream.tagging.evaluate import CategoryScore, evaluate, parse_examples, report
+
+
+def _line(rid: str, text: str, arms: bool, sanctions: bool) -> str:
+    return json.dumps({"id": rid, "text": text, "labels": {"arms_trade": arms, "sanctions": sanctions}})
+
+
+def test_counts_metrics_and_misses(tagger: Tagger) -> None:
+    lines = [
+        _line("tp", "Iran sold drones to Russia.", True, False),
+        _line("fn", "The aircraft will be handed to the allies soon.", True, False),
+        _line("fp", "Russia bought missiles from North Korea.", False, True),
+        _line("tn", "The weather was mild.", False, False),
+    ]
+    scores = evaluate(tagger, parse_examples(lines))
+    arms, sanctions = scores["arms_trade"], scores["sanctions"]
+    assert (arms.tp, arms.fp, arms.fn, arms.tn) == (1, 1, 1, 1)
+    assert (sanctions.tp, sanctions.fp, sanctions.fn, sanctions.tn) == (0, 0, 1, 3)
+    assert [(m.id, m.kind) for m in arms.misses] == [("fn", "fn"), ("fp", "fp")]
+    assert arms.precision == arms.recall == arms.f1 == 0.5
+    assert sanctions.precision == 1.0 and sanctions.recall == 0.0 and sanctions.f1 == 0.0
+
+
+def test_false_positive_carries_evidence(tagger: Tagger) -> None:
+    scores = evaluate(tagger, parse_examples([_line("x", "Iran sold drones to Russia.", False, False)]))
+    (miss,) = scores["arms_trade"].misses
+    assert miss.kind == "fp" and {e.text for e in miss.evidence} >= {"sold", "drones"}
+
+
+def test_report_shape() -> None:
+    out = report({"arms_trade": CategoryScore(tp=1, fp=1, fn=0, tn=2), "sanctions": CategoryScore()})
+    assert out["arms_trade"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "tp": 1, "fp": 1, "fn": 0, "tn": 2}
+    assert set(out["sanctions"]) == {"precision", "recall", "f1", "tp", "fp", "fn", "tn"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{nope", "f line 2: invalid JSON"),
+        ('["a"]', "f line 2: expected a JSON object"),
+        ('{"text": "x"}', "f line 2: missing or invalid 'id'"),
+        ('{"id": "a"}', "f line 2: missing or invalid 'text'"),
+        ('{"id": "a", "text": "x", "labels": {"sanctions": "yes"}}', "f line 2: 'labels' must map"),
+    ],
+)
+def test_bad_lines(line: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_examples([_line("ok", "fine", False, False), line], source="f")
+
+
+def test_blank_lines_and_missing_labels() -> None:
+    (ex,) = parse_examples(["", '{"id": 7, "text": "t"}', "  "])
+    assert ex.id == "7" and ex.labels == {"arms_trade": False, "sanctions": False}
