@@ -1,0 +1,117 @@
+"""Tagger cost: against a one-regex-per-term baseline, as rules grow, and as text grows.
+
+Figures are ratios within one run (these machines are noisy): the automaton's cost should stay
+flat as the number of rules grows, while the per-term baseline grows with it; and cost per
+character should stay flat as paragraphs get longer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from stream.tagging import DEFAULT_RULES_DIR, load_tagger
+from stream.tagging.rules_loader import load_rules
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_SET = REPO / "eval" / "dev.jsonl"
+EXTRA_TERMS = (0, 2_000, 8_000)
+LENGTH_FACTORS = (1, 4, 16)
+REPEATS = 5
+
+
+def paragraphs() -> list[str]:
+    return [json.loads(line)["text"] for line in DEV_SET.read_text().splitlines() if line.strip()]
+
+
+def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
+    """Fastest of several runs: the least noisy estimate of the work itself."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+class PerTermRegexBaseline:
+    """What the automaton replaces: one compiled regex per term, each run over the text."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.patterns = [re.compile(rf"(?<!\w){re.escape(t)}(?!\w)") for t in terms]
+
+    def scan(self, text: str) -> int:
+        lowered = text.lower()
+        return sum(1 for p in self.patterns if p.search(lowered))
+
+
+def rules_with_extra_terms(extra: int, into: Path) -> Path:
+    """A copy of the packaged rules with ``extra`` never-matching terms in one lexicon."""
+    shutil.copytree(DEFAULT_RULES_DIR, into)
+    path = into / "arms_trade.yaml"
+    doc = yaml.safe_load(path.read_text())
+    first = next(iter(doc["lexicons"]))
+    doc["lexicons"][first]["terms"] += [f"qzv{i} xlorp{i % 97} item" for i in range(extra)]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return into
+
+
+def bench_rule_growth(texts: list[str]) -> Table:
+    table = Table(title=f"cost vs number of rules ({len(texts)} dev paragraphs, best of {REPEATS})")
+    for col in ("extra terms", "terms", "tagger ms", "tagger x", "per-term regex ms", "regex x"):
+        table.add_column(col, justify="right")
+    base_tagger = base_regex = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for extra in EXTRA_TERMS:
+            rules_dir = rules_with_extra_terms(extra, Path(tmp) / f"rules-{extra}")
+            tagger = load_tagger(rules_dir)
+            terms = sorted({t for ts in load_rules(rules_dir).lexicons.values() for t in ts})
+            regex = PerTermRegexBaseline(terms)
+            t_tag = best_of(lambda: [tagger.tag(t) for t in texts])
+            t_re = best_of(lambda: [regex.scan(t) for t in texts], repeats=2)
+            base_tagger, base_regex = base_tagger or t_tag, base_regex or t_re
+            table.add_row(str(extra), str(len(terms)), f"{t_tag * 1e3:.1f}", f"{t_tag / base_tagger:.2f}",
+                          f"{t_re * 1e3:.1f}", f"{t_re / base_regex:.2f}")
+    return table
+
+
+def bench_text_length(texts: list[str]) -> Table:
+    tagger = load_tagger()
+    table = Table(title="cost vs text length (same paragraphs, repeated within one text)")
+    for col in ("length x", "chars", "ms", "us / 1k chars", "vs x1"):
+        table.add_column(col, justify="right")
+    base = None
+    for factor in LENGTH_FACTORS:
+        long_texts = [" ".join([t] * factor) for t in texts]
+        chars = sum(map(len, long_texts))
+        elapsed = best_of(lambda: [tagger.tag(t) for t in long_texts], repeats=3)
+        per_k = elapsed / chars * 1e9
+        base = base or per_k
+        table.add_row(str(factor), str(chars), f"{elapsed * 1e3:.1f}", f"{per_k:.1f}", f"{per_k / base:.2f}")
+    return table
+
+
+def bench_throughput(texts: list[str]) -> str:
+    tagger = load_tagger()
+    runs = [best_of(lambda: [tagger.tag(t) for t in texts], repeats=1) for _ in range(REPEATS)]
+    per_paragraph = statistics.median(runs) / len(texts)
+    return (f"tagger: {1 / per_paragraph:,.0f} paragraphs/s, {per_paragraph * 1e6:.0f} us per paragraph "
+            f"(median of {REPEATS} passes over {len(texts)} dev paragraphs, rules {tagger.version})")
+
+
+def main() -> None:
+    console = Console()
+    texts = paragraphs()
+    console.print(bench_throughput(texts))
+    console.print(bench_rule_growth(texts))
+    console.print(bench_text_length(texts))
