@@ -8,14 +8,11 @@ import sys
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from stream.alerting.policy import actors_phrase
 from stream.cli.common import add_bootstrap_arg, console, settings_from_args
+from stream.cli.render import alert_block, print_alerts
 from stream.models import CATEGORIES, Alert
 from stream.reader import TopicReader
-
-SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
 def _category(value: str) -> str:
@@ -40,54 +37,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def alert_row(alert: Alert, quote_chars: int = 70) -> list[str]:
-    """Time, severity, category, stance, actors, where, and the evidence that fired."""
-    quote = "; ".join(dict.fromkeys(e.text for e in alert.evidence))
-    if len(quote) > quote_chars:
-        quote = quote[: quote_chars - 1] + "…"
-    return [
-        alert.raised_at.strftime("%H:%M:%S"),
-        f"[{SEVERITY_STYLE[alert.severity]}]{alert.severity}[/]",
-        alert.category,
-        alert.stance.value,
-        actors_phrase(alert.actors),
-        f"{alert.article_id} ¶{alert.paragraph_index + 1}",
-        f'"{quote}"',
-    ]
-
-
-def alerts_table(title: str | None = None) -> Table:
-    table = Table(title=title, expand=True, show_lines=False)
-    for name, kw in [("time", {}), ("severity", {}), ("category", {}), ("stance", {}), ("actors", {}),
-                     ("where", {}), ("evidence", {"ratio": 1, "overflow": "fold"})]:
-        table.add_column(name, **kw)
-    return table
-
-
 async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginning: bool, as_json: bool) -> int:
-    out = Console(highlight=False, soft_wrap=False)
-    count = 0
+    out = Console(highlight=False)
+    held: list[Alert] = []
     async with TopicReader(bootstrap, [topic]) as reader:
         await reader.seek(from_beginning=from_beginning or not follow)
-        table = None if (as_json or follow) else alerts_table(f"alerts on '{topic}'")
         async for record in reader.records(follow=follow):
             try:
                 alert = Alert.model_validate_json(record.value)
             except (ValidationError, TypeError) as exc:
-                console.print(f"[yellow]skipping an unreadable record at {record.topic}[{record.partition}]@{record.offset}: {exc.__class__.__name__}[/]")
+                where = f"{record.topic}[{record.partition}]@{record.offset}"
+                console.print(f"[yellow]skipping an unreadable record at {where}: {exc.__class__.__name__}[/]")
                 continue
-            count += 1
             if as_json:
                 sys.stdout.write(alert.model_dump_json() + "\n")
                 sys.stdout.flush()
-            elif table is not None:
-                table.add_row(*alert_row(alert))
+            elif follow:
+                out.print(alert_block(alert))
             else:
-                out.print(" | ".join(alert_row(alert)))
-        if table is not None:
-            out.print(table)
-    if not as_json:
-        console.print(f"{count} alert(s)")
+                held.append(alert)
+    if not as_json and not follow:
+        print_alerts(out, held, f"{len(held)} alert(s) on '{topic}'")
     return 0
 
 

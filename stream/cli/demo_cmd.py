@@ -16,9 +16,9 @@ from rich.table import Table
 
 from stream.broker import LocalBroker
 from stream.broker.readiness import is_reachable
-from stream.cli.alerts_cmd import alert_row
 from stream.cli.broker_cmd import local_broker
 from stream.cli.common import console
+from stream.cli.render import alert_block
 from stream.cli.replay_cmd import DEFAULT_SEEDS, print_summary, replay
 from stream.config import Settings, load_settings
 from stream.errors import BrokerError
@@ -73,7 +73,7 @@ async def _collect(settings: Settings, paths: list[Path], timeout: float) -> tup
                 alert = Alert.model_validate_json(record.value)
                 if alert.alert_id not in alerts:
                     alerts[alert.alert_id] = alert
-                    console.print(" | ".join(alert_row(alert)))
+                    console.print(alert_block(alert))
             done = len(tagged_ids) >= summary.paragraphs and expected_alerts <= alerts.keys()
             if done or time.monotonic() > deadline:
                 break
