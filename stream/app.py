@@ -46,11 +46,11 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
     )
     metrics: Metrics = build_metrics(registry)
     record_build_info(metrics, __version__, faust.__version__)
-    prime(metrics, dead_letter_reasons=REASONS)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR
     watcher = RulesWatcher(rules_dir, load_tagger(settings.rules_dir))
     metrics.rules_info.info({"version": watcher.tagger.version})
     names = TopicNames.from_settings(settings)
+    prime(metrics, dead_letter_reasons=REASONS, consumed_topics=(names.paragraphs,), produced_topics=(names.tagged,))
     ctx = WorkerContext(
         app=app,
         settings=settings,

@@ -94,8 +94,18 @@ def build_metrics(registry: CollectorRegistry | None = None) -> Metrics:
     )
 
 
-def prime(metrics: Metrics, *, dead_letter_reasons: tuple[str, ...]) -> None:
+def prime(
+    metrics: Metrics,
+    *,
+    dead_letter_reasons: tuple[str, ...],
+    consumed_topics: tuple[str, ...] = (),
+    produced_topics: tuple[str, ...] = (),
+) -> None:
     """Create every known label set at zero, so rate() sees the first increment of each."""
+    for topic in consumed_topics:
+        metrics.paragraphs_consumed.labels(topic=topic)
+    for topic in produced_topics:
+        metrics.paragraphs_produced.labels(topic=topic)
     for category in CATEGORIES:
         for stance in Stance:
             metrics.tags.labels(category=category, stance=stance.value)

@@ -8,12 +8,9 @@ The state directory holds everything: ``server.properties``, ``data/`` (log.dirs
 from __future__ import annotations
 
 import base64
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 from stream.broker.jars import ensure_jars
 from stream.broker.readiness import wait_until_ready
 from stream.errors import BrokerError
+from stream.procs import ManagedProcess, pid_alive, stop_group, tail
 
 JVM_OPTS = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
 
@@ -69,16 +67,12 @@ class LocalBroker:
     def __init__(self, config: BrokerConfig) -> None:
         self.config = config
         self.state = config.state_dir
-        self._process: subprocess.Popen[bytes] | None = None
+        self._child = ManagedProcess(self.state / "broker.out")
 
     # -- files -------------------------------------------------------------------------------
     @property
     def pid_file(self) -> Path:
         return self.state / "broker.pid"
-
-    @property
-    def output_file(self) -> Path:
-        return self.state / "broker.out"
 
     def _properties(self, controller_port: int) -> str:
         port, data = self.config.port, (self.state / "data").resolve()
@@ -148,71 +142,37 @@ class LocalBroker:
         running = self.running_pid()
         if running:
             raise BrokerError(f"a broker from {self.state} is already running (pid {running})")
-        cmd = self.prepare()
-        with self.output_file.open("ab") as out:
-            self._process = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-            )
-        self.pid_file.write_text(str(self._process.pid))
-        if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._alive):
-            tail = self.output_tail()
+        self._child.spawn(self.prepare())
+        self.pid_file.write_text(str(self._child.pid))
+        if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._child.running):
+            output = self.output_tail()
             self.stop()
-            raise BrokerError(f"Kafka did not become ready on {self.config.bootstrap}: {tail}")
+            raise BrokerError(f"Kafka did not become ready on {self.config.bootstrap}: {output}")
         return self
 
-    def _alive(self) -> bool:
-        if self._process is not None:
-            return self._process.poll() is None
-        return self.running_pid() is not None
-
     def running_pid(self) -> int | None:
+        """The pid of this state dir's broker, started by this or another process, if alive."""
         try:
             pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
         except (OSError, ValueError):
             return None
-        return pid
+        return pid if pid_alive(pid) else None
 
     def wait(self) -> int:
-        assert self._process is not None
-        return self._process.wait()
+        assert self._child.process is not None, "start() first"
+        return self._child.process.wait()
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM (controlled shutdown), then SIGKILL after ``timeout``. False if none ran."""
-        pid = self._process.pid if self._process else self.running_pid()
-        if pid is None:
-            return False
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _pid_alive(pid, self._process):
-            time.sleep(0.2)
-        if _pid_alive(pid, self._process):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            if self._process:
-                self._process.wait(10)
+        if self._child.process is not None:
+            self._child.stop(timeout)
+        else:
+            pid = self.running_pid()
+            if pid is None:
+                return False
+            stop_group(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
-        self._process = None
         return True
 
     def output_tail(self, lines: int = 15) -> str:
-        try:
-            text = self.output_file.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return "(no output)"
-        return " | ".join(text[-lines:]) or "(no output)"
-
-
-def _pid_alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
-    if process is not None:
-        return process.poll() is None
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
+        return tail(self._child.log_file, lines).replace("\n", " | ")

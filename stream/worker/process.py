@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from subprocess import Popen
 
 from stream.config import Settings
 from stream.errors import StreamError
+from stream.procs import ManagedProcess
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -42,7 +42,11 @@ class WorkerProcess:
         self.settings = settings
         self.log_file = log_file
         self.extra_env = extra_env or {}
-        self.process: subprocess.Popen[bytes] | None = None
+        self._child = ManagedProcess(log_file)
+
+    @property
+    def process(self) -> Popen[bytes] | None:
+        return self._child.process
 
     @property
     def base_url(self) -> str:
@@ -50,20 +54,15 @@ class WorkerProcess:
 
     def start(self, ready_timeout: float = 90.0) -> "WorkerProcess":
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "stream", "worker", "--loglevel", "info"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
-            )
+        self._child.spawn([sys.executable, "-m", "stream", "worker", "--loglevel", "info"], env=env)
         self.wait_ready(ready_timeout)
         return self
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise StreamError(f"the worker exited with code {self.process.returncode}: {self.log_tail()}")
+            if not self._child.running():
+                raise StreamError(f"the worker exited with code {self._child.returncode}: {self.log_tail()}")
             try:
                 status, _ = http_get(self.base_url + "/readyz", timeout=1.0)
                 if status == 200:
@@ -84,18 +83,7 @@ class WorkerProcess:
         return json.loads(body)
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            return self.process.wait(10)
+        return self._child.stop(timeout)
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = self.log_file.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return "(no log)"
-        return "\n".join(text[-lines:])
+        return self._child.log_tail(lines)

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
 import threading
-import time
-import urllib.parse
-import urllib.request
-import json
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +16,10 @@ import pytest
 import yaml
 from prometheus_client import generate_latest
 
+from stream.broker.local import free_port
 from stream.metrics import Metrics, build_metrics, record_build_info
+from tests.support.prometheus import PrometheusServer
+from tests.support.tools import INSTALL_HINT, require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -32,18 +29,6 @@ RULES_TEST_FILE = PROM_DIR / "tests" / "stream-alerts.test.yml"
 CONSOLES_DIR = PROM_DIR / "consoles"
 CONSOLE_LIBS_DIR = PROM_DIR / "console_libraries"
 GRAFANA_DASHBOARD = DEPLOY / "grafana" / "dashboards" / "stream.json"
-INSTALL_HINT = "run `bash scripts/install-test-tools.sh` (as root) to install it"
-
-
-def require_tool(name: str, *extra_paths: Path) -> str:
-    """Absolute path of a tool, or fail (not skip) the test with how to install it."""
-    for p in extra_paths:
-        if p.is_file() and p.stat().st_mode & 0o111:
-            return str(p)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} not found on PATH: {INSTALL_HINT}", pytrace=False)
-    return found
 
 
 def kustomize_cmd() -> list[str]:
@@ -115,12 +100,6 @@ def recorded_names(rules_doc: dict) -> set[str]:
 
 # ---------------------------------------------------------------- fake worker + Prometheus
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def fake_worker() -> Iterator[str]:
     """HTTP server on a free loopback port serving the real metrics, like `stream worker`."""
@@ -152,64 +131,15 @@ def fake_worker() -> Iterator[str]:
         server.server_close()
 
 
-class Prom:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def get(self, path: str, **params: str) -> tuple[int, str]:
-        q = f"?{urllib.parse.urlencode(params)}" if params else ""
-        try:
-            with urllib.request.urlopen(f"{self.url}{path}{q}", timeout=10) as resp:
-                return resp.status, resp.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
-
-    def query(self, expr: str) -> tuple[int, dict]:
-        status, body = self.get("/api/v1/query", query=expr)
-        return status, json.loads(body)
-
-
 @pytest.fixture(scope="session")
-def prometheus(fake_worker: str) -> Iterator[Prom]:
-    """A real Prometheus (the Debian one) on a free port, with our rules and consoles, scraping
-    the fake worker every second as job stream-worker; ready once two scrapes have landed."""
-    binary = require_tool("prometheus")
-    with tempfile.TemporaryDirectory(prefix="stream-prom-") as tmp:
-        config = Path(tmp) / "prometheus.yml"
-        config.write_text(yaml.safe_dump({
-            "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
-            "rule_files": [str(RULES_FILE)],
-            "scrape_configs": [{"job_name": "stream-worker", "static_configs": [{"targets": [fake_worker]}]}],
-        }))
-        port = free_port()
-        log = open(Path(tmp) / "prometheus.log", "w")
-        proc = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}",
-             f"--storage.tsdb.path={tmp}/data", f"--web.console.templates={CONSOLES_DIR}",
-             f"--web.console.libraries={CONSOLE_LIBS_DIR}"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        prom = Prom(f"http://127.0.0.1:{port}")
-        try:
-            deadline = time.monotonic() + 25  # target discovery alone takes ~5 s
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"prometheus exited: {(Path(tmp) / 'prometheus.log').read_text()[-2000:]}")
-                try:
-                    _, data = prom.query('count_over_time(up{job="stream-worker"}[1m]) >= 2')
-                    if data.get("data", {}).get("result"):
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"prometheus scraped nothing: {(Path(tmp) / 'prometheus.log').read_text()[-2000:]}")
-                time.sleep(0.25)
-            yield prom
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.close()
+def prometheus(fake_worker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """A real Prometheus (the Debian one) with our rules and consoles, scraping the fake worker
+    every second as job stream-worker; ready once two scrapes have landed."""
+    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [fake_worker]).start()
+    try:
+        # Target discovery alone takes ~5 s.
+        server.wait_for("two scrapes of the fake worker",
+                        lambda: server.query('count_over_time(up{job="stream-worker"}[1m]) >= 2'), timeout=25)
+        yield server
+    finally:
+        server.stop()

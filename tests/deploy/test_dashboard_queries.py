@@ -14,8 +14,8 @@ from deploytools import (
     CONSOLES_DIR,
     GRAFANA_DASHBOARD,
     PROMETHEUS_BUILTINS,
-    Prom,
 )
+from tests.support.prometheus import PrometheusServer
 
 KEYWORDS = {
     "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
@@ -122,22 +122,22 @@ def _concrete(expr: str) -> str:
     return expr.replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("%q", '"x"')
 
 
-def test_every_query_parses_in_prometheus(prometheus: Prom, rules_doc: dict) -> None:
+def test_every_query_parses_in_prometheus(prometheus: PrometheusServer, rules_doc: dict) -> None:
     errors = {}
     for q in {*console_queries(), *grafana_queries(), *rule_queries(rules_doc)}:
-        status, body = prometheus.query(_concrete(q))
+        status, body = prometheus.raw_query(_concrete(q))
         if status != 200 or body.get("status") != "success":
             errors[q] = body.get("error", status)
     assert not errors, errors
 
 
-def test_console_queries_return_data_from_the_worker_metrics(prometheus: Prom) -> None:
+def test_console_queries_return_data_from_the_worker_metrics(prometheus: PrometheusServer) -> None:
     # Non-templated stat queries over the fake worker: each should have a result.
     empty = []
     for q in console_queries():
         if "%q" in q or "ALERTS" in q or "[5m]" in q and "histogram_quantile" in q:
             continue  # templated per row / no alert firing / needs 5m of rate data
-        status, body = prometheus.query(q)
+        status, body = prometheus.raw_query(q)
         assert status == 200, (q, body)
         if not body["data"]["result"]:
             empty.append(q)

@@ -10,10 +10,10 @@ from deploytools import (
     PROM_DIR,
     RULES_FILE,
     RULES_TEST_FILE,
-    Prom,
     require_tool,
     run,
 )
+from tests.support.prometheus import PrometheusServer
 
 
 def promtool() -> str:
@@ -76,8 +76,8 @@ def test_every_alert_rule_has_firing_and_quiet_test_cases(rules_doc: dict) -> No
     assert not (firing | quiet) - alerts, f"tests name unknown alerts: {sorted((firing | quiet) - alerts)}"
 
 
-def test_console_renders_values_server_side(prometheus: Prom) -> None:
-    status, page = prometheus.get("/consoles/stream.html", refresh="0")
+def test_console_renders_values_server_side(prometheus: PrometheusServer) -> None:
+    status, page = prometheus.get_text("/consoles/stream.html", refresh="0")
     assert status == 200, page[:2000]
     assert "error executing template" not in page and "template:" not in page, page[:2000]
     for section in ("throughput", "lag", "latency", "tags", "alerts", "dead-letters", "operations"):
@@ -104,8 +104,8 @@ def test_console_renders_values_server_side(prometheus: Prom) -> None:
     assert "UP</b>" in page
 
 
-def test_console_renders_without_data(prometheus: Prom) -> None:
+def test_console_renders_without_data(prometheus: PrometheusServer) -> None:
     # A job-less Prometheus page still renders (placeholders, not template errors).
-    status, page = prometheus.get("/consoles/stream.html")
+    status, page = prometheus.get_text("/consoles/stream.html")
     assert status == 200
     assert '<meta http-equiv="refresh" content="15">' in page
