@@ -16,6 +16,13 @@ class InputError(StreamError):
 class BrokerError(StreamError):
     """The Kafka broker cannot be reached, fetched or started."""
 
+    @classmethod
+    def unreachable(cls, bootstrap: str) -> "BrokerError":
+        return cls(
+            f"no Kafka broker answers at {bootstrap}: start the local one with 'stream broker start' "
+            "(or point STREAM_BOOTSTRAP_SERVERS / --bootstrap at yours)"
+        )
+
 
 class RulesError(StreamError):
     """Tagging rules are missing or invalid."""

@@ -26,9 +26,9 @@ class TopicReader:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
         try:
             await consumer.start()
-        except KafkaConnectionError as exc:
+        except KafkaConnectionError:
             await consumer.stop()
-            raise BrokerError(f"no Kafka broker at {self.bootstrap} ({exc}); start one with 'stream broker start'") from None
+            raise BrokerError.unreachable(self.bootstrap) from None
         self._consumer = consumer
         partitions = []
         for topic in self.topics:

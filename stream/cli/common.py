@@ -25,10 +25,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def require_broker(settings: Settings) -> None:
     if not is_reachable(settings.bootstrap_servers):
-        raise BrokerError(
-            f"no Kafka broker answers at {settings.bootstrap_servers}: start the local one with "
-            "'stream broker start' (or set STREAM_BOOTSTRAP_SERVERS)"
-        )
+        raise BrokerError.unreachable(settings.bootstrap_servers)
 
 
 def positive_float(value: str) -> float:

@@ -45,7 +45,7 @@ def _ensure_broker(settings: Settings) -> LocalBroker | None:
         return None
     host = settings.bootstrap_servers.split(",")[0].rpartition(":")[0]
     if host not in LOCAL_HOSTS:
-        raise BrokerError(f"no Kafka broker answers at {settings.bootstrap_servers}")
+        raise BrokerError.unreachable(settings.bootstrap_servers)
     broker = local_broker()
     console.print(f"starting the local Kafka broker on {broker.config.bootstrap} (first run fetches it from Maven Central) ...")
     started = time.monotonic()

@@ -34,9 +34,9 @@ async def publish_articles(
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     try:
         await producer.start()
-    except KafkaConnectionError as exc:
+    except KafkaConnectionError:
         await producer.stop()
-        raise BrokerError(f"no Kafka broker at {bootstrap} ({exc}); start one with 'stream broker start'") from None
+        raise BrokerError.unreachable(bootstrap) from None
     summary, started = ReplaySummary(), time.monotonic()
     try:
         for article in articles:
