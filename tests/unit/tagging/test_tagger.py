@@ -57,6 +57,81 @@ SANCTIONS_NEGATIVE = [
 ]
 
 
+# Rule families for how news describes orders, co-production and cargo, and how it describes
+# sanctions without the word (lists, laws, evasion, entry bans, SWIFT, price cap, licences).
+ARMS_FAMILY_POSITIVE = [
+    "Poland has ordered 96 Apache helicopters from Boeing, the defence ministry said.",  # order
+    "Cairo signed for two dozen Sukhoi fighters in 2018.",  # order + platform names
+    "Crates of rifles were unloaded at the port of Berbera, a UN panel said.",  # cargo at a port
+    "Containers were loaded at the port of Rajin. Analysts believe they held artillery shells.",  # next sentence
+    "Turkey and Indonesia will co-produce medium tanks at a plant in Java.",  # co-production
+    "The drones were routed through Belarus to Russian units, the investigators said.",  # routing
+    "Portugal became the first export customer for the C-390 airlifter.",  # export customer
+]
+ARMS_FAMILY_NEGATIVE = [
+    "Putin ordered missile strikes on Kyiv in response to the attack on the bridge.",  # a command
+    "Kim Jong Un ordered the military to test more ballistic missiles this year.",
+    "The president ordered increased production of artillery shells at state factories.",
+    "Emirates ordered 90 more jets at the Dubai Airshow.",  # civil airliners
+    "Soldiers unloaded artillery shells from trucks near the front line before the assault.",
+    "Ships unloaded grain at the port of Odesa. Hours later Russian missiles struck the city.",
+    "Hopes of a trade deal proved a mirage as talks collapsed.",
+    "The Chinook salmon run was the lowest on record, fishery officials said.",
+]
+SANCTIONS_FAMILY_POSITIVE = [
+    "A court convicted a freight forwarder of evading EU sanctions.",  # evasion beats "court"
+    "Broker jailed for sanctions-busting sale of rifle scopes to Iran, court hears.",
+    "Treasury removed the mixer from the SDN list after a court ruling.",  # list names
+    "Washington weighed a waiver from CAATSA, which mandates penalties for buying Russian arms.",  # laws
+    "Traders used front companies in Dubai to circumvent Western restrictions on Russian oil.",
+    "US officials agreed to lift restrictions on Belarus's flag carrier.",  # relief
+    "Britain imposed visa bans on 30 Russian officials.",  # entry bans
+    "China retaliated by barring a dozen US lawmakers from entering the mainland.",
+    "Beijing banned exports of gallium to the United States in retaliation for chip curbs.",
+    "Not one bank will be reconnected to SWIFT until troops withdraw.",
+    "Tankers carry Russian crude sold above the $60-a-barrel price cap.",
+    "New licence requirements for exports of AI chips to China took effect.",
+    "The firm made payments to a company owned by a designated Russian businessman.",
+    "Washington froze the US-held assets of 250 Nicaraguan judges and prosecutors.",  # state freeze
+    "The UN committee granted an exemption, though the ministers' assets remain frozen.",
+    "Berlin froze arms export licences for Riyadh as a punitive measure.",
+    "The E3 warned Tehran they would trigger the snapback mechanism.",
+]
+SANCTIONS_FAMILY_NEGATIVE = [
+    "UN officials said Israel blocked aid trucks from entering Gaza for a third day.",
+    "Police barred protesters from entering the square, and officials said the march was unlawful.",
+    "Israel eased restrictions on movement in the West Bank ahead of the holiday, officials said.",
+    "Canada announced retaliatory measures against US steel tariffs, including duties on American goods.",
+    "Health officials imposed a travel ban on arrivals from three countries after the Ebola outbreak.",
+    "Spanish police seized the assets of a drug cartel operating from Morocco.",
+    "Ofgem raised the price cap on household energy bills as oil prices climbed.",
+    "The frigate deployed countermeasures to decoy the Russian missile.",
+    "UNESCO designated the Iranian site a World Heritage Site.",
+    "The club faces financial sanctions from UEFA after breaching spending rules.",
+    "The network uses SDN to route traffic between data centres in China.",
+]
+
+
+@pytest.mark.parametrize("text", ARMS_FAMILY_POSITIVE)
+def test_arms_family_positive(tagger: Tagger, text: str) -> None:
+    assert "arms_trade" in categories(tagger, text)
+
+
+@pytest.mark.parametrize("text", ARMS_FAMILY_NEGATIVE)
+def test_arms_family_negative(tagger: Tagger, text: str) -> None:
+    assert "arms_trade" not in categories(tagger, text)
+
+
+@pytest.mark.parametrize("text", SANCTIONS_FAMILY_POSITIVE)
+def test_sanctions_family_positive(tagger: Tagger, text: str) -> None:
+    assert "sanctions" in categories(tagger, text)
+
+
+@pytest.mark.parametrize("text", SANCTIONS_FAMILY_NEGATIVE)
+def test_sanctions_family_negative(tagger: Tagger, text: str) -> None:
+    assert "sanctions" not in categories(tagger, text)
+
+
 @pytest.mark.parametrize("text", ARMS_POSITIVE)
 def test_arms_positive(tagger: Tagger, text: str) -> None:
     assert "arms_trade" in categories(tagger, text)
