@@ -2,7 +2,8 @@
 
 Figures are ratios within one run (these machines are noisy): the automaton's cost should stay
 flat as the number of rules grows, while the per-term baseline grows with it; and cost per
-character should stay flat as paragraphs get longer.
+character should stay flat as paragraphs get longer, including hit-dense ones where every
+few words match a lexicon (rule evaluation must not scan every hit for every anchor hit).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEV_SET = REPO / "eval" / "dev.jsonl"
 EXTRA_TERMS = (0, 2_000, 8_000)
 LENGTH_FACTORS = (1, 4, 16)
+HIT_DENSE_SENTENCE = "Russia supplied artillery shells and drones to North Korea despite UN sanctions. "
+HIT_DENSE_CHARS = 2_500  # x1; x16 is 40k characters, twice STREAM_MAX_PARAGRAPH_CHARS' default
 REPEATS = 5
 
 
@@ -101,6 +104,29 @@ def bench_text_length(texts: list[str]) -> Table:
     return table
 
 
+def hit_dense_text(chars: int) -> str:
+    """A paragraph of ``chars`` characters where nearly every other word is a lexicon hit."""
+    return (HIT_DENSE_SENTENCE * (chars // len(HIT_DENSE_SENTENCE) + 1))[:chars]
+
+
+def bench_hit_density() -> Table:
+    tagger = load_tagger()
+    table = Table(title="hit density: cost vs length of a hit-dense paragraph (should stay flat)")
+    for col in ("length x", "chars", "hits", "ms", "us / 1k chars", "vs x1"):
+        table.add_column(col, justify="right")
+    base = None
+    for factor in LENGTH_FACTORS:
+        text = hit_dense_text(HIT_DENSE_CHARS * factor)
+        doc, _ = tagger.analyse(text)
+        hits = sum(len(h) for h in doc.hits.values())
+        elapsed = best_of(lambda: tagger.tag(text), repeats=3)
+        per_k = elapsed / len(text) * 1e9
+        base = base or per_k
+        table.add_row(str(factor), str(len(text)), str(hits), f"{elapsed * 1e3:.1f}", f"{per_k:.1f}",
+                      f"{per_k / base:.2f}")
+    return table
+
+
 def bench_throughput(texts: list[str]) -> str:
     tagger = load_tagger()
     runs = [best_of(lambda: [tagger.tag(t) for t in texts], repeats=1) for _ in range(REPEATS)]
@@ -115,3 +141,4 @@ def main() -> None:
     console.print(bench_throughput(texts))
     console.print(bench_rule_growth(texts))
     console.print(bench_text_length(texts))
+    console.print(bench_hit_density())

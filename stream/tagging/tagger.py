@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from stream.models import Tag
 from stream.tagging.actors import ActorIndex
+from stream.tagging.hitindex import HitIndex, Reach, outermost
 from stream.tagging.matcher import Document, Hit, Key, Matcher, gap
 from stream.tagging.normalise import fold_term
 from stream.tagging.rules_loader import RuleSet
@@ -35,11 +36,19 @@ class Firing:
         return (self.anchor, *self.support)
 
 
-def _context_hit(doc: Document, anchor: Hit, ctx: Context, hits_of: dict[str, list[Hit]]) -> Hit | None:
-    """The nearest hit of the context's lexicons that satisfies window, direction and sentence."""
+def _context_hit(anchor: Hit, ctx: Context, index_of: dict[str, HitIndex]) -> Hit | None:
+    """The nearest hit of the context's lexicons that satisfies window, direction and sentence.
+
+    Only hits that can lie within ``ctx.window`` words are looked at (found by bisection), in
+    the same order as a full scan, so ties still go to the first lexicon, then the first hit.
+    """
     best: tuple[int, Hit] | None = None
+    low, high = anchor.tok_first - ctx.window - 1, anchor.tok_last + ctx.window + 1
     for name in ctx.lexicons:
-        for hit in hits_of.get(name, ()):
+        index = index_of.get(name)
+        if index is None:
+            continue
+        for hit in index.window(low, high):
             if hit is anchor or (hit.start == anchor.start and hit.end == anchor.end):
                 continue
             if ctx.same_sentence and hit.sentence != anchor.sentence:
@@ -65,10 +74,11 @@ class _CategoryEngine:
     def fire(self, doc: Document, lex_hits: dict[str, list[Hit]]) -> list[Firing]:
         excluded = doc.get("excl", self.category)
         if excluded:
+            hidden = Reach((e.start, e.end) for e in excluded)
             lex_hits = {
-                name: [h for h in hits if not any(h.start < e.end and e.start < h.end for e in excluded)]
-                for name, hits in lex_hits.items()
+                name: [h for h in hits if not hidden.overlaps(h.start, h.end)] for name, hits in lex_hits.items()
             }
+        index_of = {name: HitIndex(hits) for name, hits in lex_hits.items()}
         firings: list[Firing] = []
         seen: set[tuple[str, int, int]] = set()
         for name, hits in lex_hits.items():
@@ -79,12 +89,12 @@ class _CategoryEngine:
                         continue
                     support: list[Hit] = []
                     for ctx in rule.near:
-                        found = _context_hit(doc, anchor, ctx, lex_hits)
+                        found = _context_hit(anchor, ctx, index_of)
                         if found is None:
                             break
                         support.append(found)
                     else:
-                        if any(_context_hit(doc, anchor, c, lex_hits) for c in rule.unless_near):
+                        if any(_context_hit(anchor, c, index_of) for c in rule.unless_near):
                             continue
                         seen.add(sig)
                         firings.append(Firing(rule, anchor, tuple(support)))
@@ -156,10 +166,8 @@ class Tagger:
             for hit in f.hits:
                 spans.setdefault((hit.start, hit.end), f.rule.id)
         # Drop spans nested in a larger one ("arms" inside "arms sales"); rule_ids keeps every rule.
-        kept = [
-            (span, rule_id) for span, rule_id in spans.items()
-            if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)
-        ]
+        outer = outermost(spans)
+        kept = [(span, rule_id) for span, rule_id in spans.items() if span in outer]
         evidence = []
         for (start, end), rule_id in sorted(kept)[:MAX_EVIDENCE]:
             o_start, o_end = doc.norm.span(start, end)
