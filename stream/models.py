@@ -172,7 +172,10 @@ class DeadLetter(WireModel):
     schema_version: Literal[1] = SCHEMA_VERSION
     reason: str = Field(description="a short, bounded code, e.g. 'invalid_json', 'schema'")
     error: str = Field(description="human-readable detail of what was wrong")
-    payload_b64: str
+    payload_b64: str = Field(description="the original value, base64; a prefix when payload_truncated")
+    payload_size: int = Field(ge=0, description="size of the original value in bytes")
+    payload_sha256: str = Field(description="digest of the whole original value")
+    payload_truncated: bool = False
     key_b64: str | None = None
     topic: str
     partition: int

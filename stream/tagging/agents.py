@@ -36,17 +36,17 @@ def tag_event(ctx: WorkerContext, event: ParagraphEvent) -> TaggedParagraph:
 async def handle_paragraph(ctx: WorkerContext, message: faust.types.Message) -> TaggedParagraph | None:
     m = ctx.metrics
     m.paragraphs_consumed.labels(topic=message.topic).inc()
-    with m.stage_duration.labels(stage="tag").time():
-        try:
+    try:
+        with m.stage_duration.labels(stage="tag").time():
             event = decode(
                 ParagraphEvent, message.value,
                 max_bytes=ctx.settings.max_event_bytes, max_text_chars=ctx.settings.max_paragraph_chars,
             )
-        except DecodeError as error:
-            await ctx.send_dead_letter(message, error)
-            return None
-        tagged = tag_event(ctx, event)
-    await ctx.tagged.send(key=event.article_id.encode(), value=tagged.to_bytes())
+            tagged = tag_event(ctx, event)
+    except DecodeError as error:
+        await ctx.send_dead_letter(message, error)
+        return None
+    await ctx.publish(ctx.tagged, event.article_id.encode(), tagged.to_bytes())
     m.paragraphs_produced.labels(topic=ctx.names.tagged).inc()
     for tag in tagged.tags:
         m.tags.labels(category=tag.category, stance=tag.stance.value).inc()

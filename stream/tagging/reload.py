@@ -39,6 +39,7 @@ class RulesWatcher:
         self._tagger = tagger
         self._fingerprint = fingerprint(self.rules_dir)
         self.last_error: str | None = None
+        self.failures = 0  # failed reload attempts so far (each changed, invalid rule set once)
 
     @property
     def tagger(self) -> Tagger:
@@ -54,10 +55,12 @@ class RulesWatcher:
         try:
             tagger = load_tagger(self.rules_dir)
         except RulesError as exc:
+            self.failures += 1
             self.last_error = str(exc)
             log.error("rules reload failed, keeping version %s: %s", self._tagger.version, exc)
             return False
         except Exception as exc:  # noqa: BLE001 - never let a reload take the worker down
+            self.failures += 1
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("rules reload failed, keeping version %s", self._tagger.version)
             return False

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import faust
+from faust.exceptions import ProducerSendError
 
 from stream.config import Settings
 from stream.metrics import Metrics
@@ -15,6 +18,20 @@ from stream.worker.deadletter import dead_letter
 from stream.worker.decode import DecodeError
 
 log = logging.getLogger("stream.worker")
+MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass
+class BrokerContact:
+    """When a monitor last completed a round trip to the broker (None: not yet)."""
+
+    last: float | None = None
+
+    def note(self) -> None:
+        self.last = time.monotonic()
+
+    def age(self) -> float | None:
+        return None if self.last is None else time.monotonic() - self.last
 
 
 @dataclass
@@ -29,6 +46,26 @@ class WorkerContext:
     dlq: faust.TopicT
     alerts: faust.TopicT
     alerts_by_category: dict[str, faust.TopicT]
+    broker_contact: BrokerContact = field(default_factory=BrokerContact)
+
+    async def publish(self, topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
+        """Send, retrying transient broker errors until they pass.
+
+        The event being handled is acknowledged only after this returns, so blocking here (and
+        letting lag grow, which the alert rules watch) is what keeps processing at-least-once.
+        A non-retriable error (such as a record too large) is raised: that is a bug to fix.
+        """
+        backoff = 0.1
+        while True:
+            try:
+                await topic.send(key=key, value=value)
+                return
+            except ProducerSendError as exc:
+                if not getattr(exc.__cause__, "retriable", False):
+                    raise
+                log.warning("send to %s failed, retrying in %.1f s: %s", topic.get_topic_name(), backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def send_dead_letter(self, message: faust.types.Message, error: DecodeError) -> None:
         """Publish the raw record with its reason, count it, and let the agent move on."""
@@ -41,6 +78,6 @@ class WorkerContext:
             partition=message.partition,
             offset=message.offset,
         )
-        await self.dlq.send(key=message.key, value=record.to_bytes())
+        await self.publish(self.dlq, message.key, record.to_bytes())
         self.metrics.dead_letters.labels(reason=error.reason).inc()
         log.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)

@@ -22,10 +22,12 @@ class DecodeError(Exception):
 
 
 def decode(model: type[M], raw: bytes | None, *, max_bytes: int, max_text_chars: int | None = None) -> M:
-    if raw is None or len(raw) == 0:
+    if raw is None:
         raise DecodeError("empty", "the record has no value")
     if not isinstance(raw, (bytes, bytearray)):
         raise DecodeError("not_bytes", f"expected bytes, got {type(raw).__name__}")
+    if len(raw) == 0:
+        raise DecodeError("empty", "the record has no value")
     if len(raw) > max_bytes:
         raise DecodeError("too_large", f"{len(raw)} bytes exceeds the limit of {max_bytes}")
     try:

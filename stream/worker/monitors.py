@@ -26,63 +26,78 @@ class RebalanceSensor(Sensor):
 
 
 class RulesReloader:
-    """Swap in changed rules between events; invalid rules keep the old tagger running."""
+    """Swap in changed rules between events and count the outcome; the watcher logs each one."""
 
     def __init__(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
-        self._reported_error: str | None = None
+        self._failures_counted = ctx.watcher.failures
 
     def poll(self) -> bool:
         watcher, m = self.ctx.watcher, self.ctx.metrics
-        before = watcher.tagger.version
         changed = watcher.poll()
         if changed:
             m.rules_reloads.labels(outcome="success").inc()
             m.rules_info.info({"version": watcher.tagger.version})
-            log.info("tagging rules reloaded: %s -> %s", before, watcher.tagger.version)
-        elif watcher.last_error and watcher.last_error != self._reported_error:
-            m.rules_reloads.labels(outcome="error").inc()
-            log.error("tagging rules not reloaded, keeping %s: %s", before, watcher.last_error)
-        self._reported_error = watcher.last_error
+        if watcher.failures > self._failures_counted:
+            m.rules_reloads.labels(outcome="error").inc(watcher.failures - self._failures_counted)
+            self._failures_counted = watcher.failures
         return changed
 
 
 class LagMonitor:
-    """Lag = end offset - committed offset of the worker's group, per input topic partition."""
+    """Lag = end offset - committed offset of the worker's group, per input topic partition.
+
+    Each successful update is also the worker's proof of a live broker connection (/readyz).
+    """
 
     def __init__(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
         self.topics = [ctx.names.paragraphs, ctx.names.tagged]
-        self._admin: AIOKafkaAdminClient | None = None
-        self._consumer: AIOKafkaConsumer | None = None
+        self._clients: tuple[AIOKafkaAdminClient, AIOKafkaConsumer] | None = None
 
-    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        if self._admin is None or self._consumer is None:
+    async def _connect(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
+        if self._clients is None:
             servers = self.ctx.settings.bootstrap_servers
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-            self._consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
-            await self._admin.start()
-            await self._consumer.start()
-        return self._admin, self._consumer
+            admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+            consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+            try:
+                await admin.start()
+                await consumer.start()
+            except Exception:
+                await _close(admin, consumer)
+                raise
+            self._clients = (admin, consumer)
+        return self._clients
 
     async def update(self) -> None:
-        admin, consumer = await self._clients()
-        committed = await admin.list_consumer_group_offsets(self.ctx.settings.app_id)
-        tps = [
-            TopicPartition(topic, p)
-            for topic in self.topics
-            for p in sorted(consumer.partitions_for_topic(topic) or await self._partitions(consumer, topic))
-        ]
-        ends = await consumer.end_offsets(tps)
+        try:
+            admin, consumer = await self._connect()
+            committed = await admin.list_consumer_group_offsets(self.ctx.settings.app_id)
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh in aiokafka
+            tps = [TopicPartition(t, p) for t in self.topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+            ends = await consumer.end_offsets(tps)
+        except Exception:
+            await self.close()  # reconnect from scratch next time
+            raise
+        self.ctx.broker_contact.note()
         for tp in tps:
             meta = committed.get(tp)
             position = meta.offset if meta is not None and meta.offset >= 0 else 0
             lag = max(ends.get(tp, 0) - position, 0)
             self.ctx.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
 
-    async def _partitions(self, consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh in aiokafka
-        return consumer.partitions_for_topic(topic) or set()
+    async def close(self) -> None:
+        if self._clients is not None:
+            clients, self._clients = self._clients, None
+            await _close(*clients)
+
+
+async def _close(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer) -> None:
+    for stop in (consumer.stop, admin.close):
+        try:
+            await stop()
+        except Exception as exc:  # closing is best effort
+            log.debug("closing a lag client failed: %s", exc)
 
 
 def register(ctx: WorkerContext) -> None:
@@ -101,3 +116,8 @@ def register(ctx: WorkerContext) -> None:
             await lag.update()
         except Exception as exc:  # lag is best effort: never stop the worker for it
             log.warning("consumer lag update failed: %s", exc)
+
+    async def close_lag_clients(app: faust.App, **_: object) -> None:
+        await lag.close()
+
+    app.on_before_shutdown.connect(close_lag_clients)

@@ -55,7 +55,11 @@ class WorkerProcess:
     def start(self, ready_timeout: float = 90.0) -> "WorkerProcess":
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
         self._child.spawn([sys.executable, "-m", "stream", "worker", "--loglevel", "info"], env=env)
-        self.wait_ready(ready_timeout)
+        try:
+            self.wait_ready(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def wait_ready(self, timeout: float) -> None:
@@ -81,6 +85,9 @@ class WorkerProcess:
     def readiness(self) -> dict:
         _, body = http_get(self.base_url + "/readyz")
         return json.loads(body)
+
+    def running(self) -> bool:
+        return self._child.running()
 
     def stop(self, timeout: float = 20.0) -> int | None:
         return self._child.stop(timeout)

@@ -7,19 +7,20 @@ import json
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from stream.worker.context import WorkerContext
+from stream.worker.monitors import LAG_INTERVAL_SECONDS
 
 
-def is_ready(ctx: WorkerContext) -> tuple[bool, str]:
-    """Ready once the consumer has partitions assigned and no rebalance is in progress."""
+def is_ready(ctx: WorkerContext, max_contact_age: float) -> tuple[bool, str]:
+    """Ready once partitions are assigned, no rebalance runs, and the broker answered recently."""
     app = ctx.app
-    try:
-        assignment = app.consumer.assignment()
-    except Exception:  # consumer not started yet
-        return False, "consumer not started"
     if app.rebalancing:
         return False, "rebalancing"
+    assignment = app.consumer.assignment()
     if not assignment:
         return False, "no partitions assigned"
+    age = ctx.broker_contact.age()
+    if age is not None and age > max_contact_age:
+        return False, f"no broker round trip for {age:.0f} s"
     return True, f"{len(assignment)} partitions assigned"
 
 
@@ -37,6 +38,6 @@ def register(ctx: WorkerContext) -> None:
 
     @app.page("/readyz")
     async def readyz(self, request):  # type: ignore[no-untyped-def]
-        ready, detail = is_ready(ctx)
+        ready, detail = is_ready(ctx, max_contact_age=3 * LAG_INTERVAL_SECONDS)
         body = json.dumps({"ready": ready, "detail": detail, "rules_version": ctx.watcher.tagger.version})
         return self.bytes(body.encode(), content_type="application/json", status=200 if ready else 503)

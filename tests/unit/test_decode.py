@@ -49,3 +49,7 @@ def test_unknown_fields_and_wrong_schema_version_are_refused():
 def test_strict_types_no_coercion():
     data = json.loads(VALID)
     assert reason(json.dumps({**data, "paragraph_index": "0"}).encode()) == "schema"
+
+
+def test_a_str_value_is_refused_as_not_bytes():
+    assert reason('{"a": 1}') == "not_bytes"
