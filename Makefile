@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Fetch the Kafka broker's jars from Maven Central into .cache/kafka (once).
+## Fetch the Kafka broker's jars from Maven Central into STREAM_KAFKA_CACHE_DIR (.cache/kafka), once.
 kafka: install
-	$(BIN)/python -c "from pathlib import Path; from stream.broker.jars import ensure_jars; print(ensure_jars(Path('.cache/kafka')))"
+	$(BIN)/python -c "from stream.config import load_settings; from stream.broker.jars import ensure_jars; print(ensure_jars(load_settings().kafka_cache_dir))"
 
 ## System tools the tests use (Prometheus, promtool, kcat, chromium, kustomize); installs once.
 tools:

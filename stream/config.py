@@ -31,6 +31,7 @@ class Settings(BaseSettings):
         default="alerts-", description="per-category alert topics: prefix + category with '-'"
     )
     topic_partitions: int = Field(default=4, ge=1, le=1024)
+    topic_replication_factor: int = Field(default=1, ge=1, le=32)
 
     # Worker web server (metrics, health)
     web_host: str = "127.0.0.1"

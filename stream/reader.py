@@ -37,6 +37,8 @@ class TopicReader:
                 await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
                 found = consumer.partitions_for_topic(topic)
             if not found:
+                await consumer.stop()
+                self._consumer = None
                 raise BrokerError(f"topic {topic!r} does not exist on {self.bootstrap}: is the worker running?")
             partitions += [TopicPartition(topic, p) for p in sorted(found)]
         consumer.assign(partitions)
@@ -54,12 +56,14 @@ class TopicReader:
     async def seek(self, from_beginning: bool) -> None:
         """Position every partition at its start or end, and remember the current end."""
         tps = list(self.consumer.assignment())
+        for tp in tps:
+            # Let the initial offset reset that assign() started finish first: landing after
+            # our seek, it would move the position (seen as an empty read now and then).
+            await self.consumer.position(tp)
         self._end = await self.consumer.end_offsets(tps)
-        if from_beginning:
-            await self.consumer.seek_to_beginning(*tps)
-        else:
-            for tp in tps:
-                self.consumer.seek(tp, self._end[tp])
+        starts = await self.consumer.beginning_offsets(tps) if from_beginning else self._end
+        for tp in tps:
+            self.consumer.seek(tp, starts[tp])
 
     async def _at_end(self) -> bool:
         for tp, end in self._end.items():
@@ -67,8 +71,13 @@ class TopicReader:
                 return False
         return True
 
-    async def records(self, *, follow: bool, poll_ms: int = 200) -> AsyncIterator[ConsumerRecord]:
-        """Yield records in arrival order; without ``follow`` stop at the end seen by ``seek``."""
+    async def records(
+        self, *, follow: bool, poll_ms: int = 200, idle_ticks: bool = False
+    ) -> AsyncIterator[ConsumerRecord | None]:
+        """Yield records in arrival order; without ``follow`` stop at the end seen by ``seek``.
+
+        With ``idle_ticks``, an empty poll yields ``None``, so a caller can check deadlines.
+        """
         while True:
             if not follow and await self._at_end():
                 return
@@ -77,4 +86,6 @@ class TopicReader:
                 for record in batches[tp]:
                     yield record
             if not batches:
+                if idle_ticks:
+                    yield None
                 await asyncio.sleep(0)

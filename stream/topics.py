@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from stream.config import Settings
+from stream.errors import BrokerError
 from stream.models import CATEGORIES
 
 
@@ -41,12 +42,16 @@ async def ensure_topics(settings: Settings, names: TopicNames | None = None) -> 
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in names.all() if t not in existing]
-        if missing:
-            new = [NewTopic(t, num_partitions=settings.topic_partitions, replication_factor=1) for t in missing]
-            try:
-                await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race: fine
+        if not missing:
+            return []
+        response = await admin.create_topics([
+            NewTopic(t, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication_factor)
+            for t in missing
+        ])
+        for topic, code, *detail in response.topic_errors:
+            if code not in (0, TopicAlreadyExistsError.errno):  # losing a creation race is fine
+                reason = (detail[0] if detail and detail[0] else None) or for_code(code).__name__
+                raise BrokerError(f"cannot create topic {topic!r}: {reason}")
         return missing
     finally:
         await admin.close()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stream.broker.jars import ensure_jars
-from stream.broker.readiness import wait_until_ready
+from stream.broker.readiness import tcp_open, wait_until_ready
 from stream.errors import BrokerError
 from stream.procs import ManagedProcess, pid_alive, stop_group, tail
 
@@ -142,6 +142,9 @@ class LocalBroker:
         running = self.running_pid()
         if running:
             raise BrokerError(f"a broker from {self.state} is already running (pid {running})")
+        if tcp_open(self.config.bootstrap):
+            # Readiness would be answered by whatever listens there, not by our broker.
+            raise BrokerError(f"something already listens on {self.config.bootstrap}: choose another port")
         self._child.spawn(self.prepare())
         self.pid_file.write_text(str(self._child.pid))
         if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._child.running):
@@ -156,7 +159,15 @@ class LocalBroker:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if pid_alive(pid) else None
+        return pid if pid_alive(pid) and self._is_our_broker(pid) else None
+
+    def _is_our_broker(self, pid: int) -> bool:
+        """Guard against a recycled pid: the process must be kafka.Kafka on our properties file."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return True  # no /proc to check: trust the pid file
+        return b"kafka.Kafka" in cmdline and str((self.state / "server.properties").resolve()).encode() in cmdline
 
     def wait(self) -> int:
         assert self._child.process is not None, "start() first"

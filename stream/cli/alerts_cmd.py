@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import OrderedDict
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -13,6 +14,8 @@ from stream.cli.common import add_bootstrap_arg, console, settings_from_args
 from stream.cli.render import alert_block, print_alerts
 from stream.models import CATEGORIES, Alert
 from stream.reader import TopicReader
+
+SEEN_LIMIT = 100_000
 
 
 def _category(value: str) -> str:
@@ -40,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginning: bool, as_json: bool) -> int:
     out = Console(highlight=False)
     held: list[Alert] = []
+    # A replayed or redelivered paragraph repeats its alert_id: show each once (bounded memory).
+    seen: OrderedDict[str, None] = OrderedDict()
     async with TopicReader(bootstrap, [topic]) as reader:
         await reader.seek(from_beginning=from_beginning or not follow)
         async for record in reader.records(follow=follow):
@@ -49,6 +54,11 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
                 where = f"{record.topic}[{record.partition}]@{record.offset}"
                 console.print(f"[yellow]skipping an unreadable record at {where}: {exc.__class__.__name__}[/]")
                 continue
+            if alert.alert_id in seen:
+                continue
+            seen[alert.alert_id] = None
+            if len(seen) > SEEN_LIMIT:
+                seen.popitem(last=False)
             if as_json:
                 sys.stdout.write(alert.model_dump_json() + "\n")
                 sys.stdout.flush()
@@ -64,8 +74,5 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     topic = settings.alert_topic_for(args.category) if args.category else settings.topic_alerts
-    try:
-        return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
-                                         from_beginning=args.from_beginning, as_json=args.json))
-    except KeyboardInterrupt:
-        return 0
+    return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
+                                     from_beginning=args.from_beginning, as_json=args.json))

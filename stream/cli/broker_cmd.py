@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"[green]Kafka ready[/] on {broker.config.bootstrap} (pid {broker.running_pid()})")
     if args.action == "start":
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return broker.wait()
     except KeyboardInterrupt:

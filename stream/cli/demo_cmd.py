@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-from prometheus_client.parser import text_string_to_metric_families
-from rich.table import Table
 
 from stream.broker import LocalBroker
 from stream.broker.readiness import is_reachable
 from stream.cli.broker_cmd import local_broker
 from stream.cli.common import console
 from stream.cli.render import alert_block
-from stream.cli.replay_cmd import DEFAULT_SEEDS, print_summary, replay
+from stream.cli.metrics_summary import summary_table
+from stream.cli.replay_cmd import DEFAULT_SEEDS, print_summary
 from stream.config import Settings, load_settings
 from stream.errors import BrokerError
-from stream.models import CATEGORIES, Alert, TaggedParagraph
+from stream.ingest.publisher import publish_articles
+from stream.ingest.readers import read_articles
+from stream.ingest.splitter import article_events
+from stream.models import Alert, TaggedParagraph
 from stream.reader import TopicReader
-from stream.topics import ensure_topics
 from stream.worker.process import WorkerProcess
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -54,82 +56,69 @@ def _ensure_broker(settings: Settings) -> LocalBroker | None:
     return broker
 
 
-async def _collect(settings: Settings, paths: list[Path], timeout: float) -> tuple[int, list[Alert]]:
-    """Replay, then read tagged paragraphs and alerts until every paragraph is accounted for."""
+@dataclass
+class Outcome:
+    expected: int
+    missing: int
+    alerts: list[Alert]
+
+
+async def _collect(settings: Settings, worker: WorkerProcess, paths: list[Path], timeout: float) -> Outcome:
+    """Replay while reading tagged paragraphs and alerts, until every replayed paragraph and the
+    alerts its tags call for have arrived, the worker dies, or ``timeout`` passes."""
+    articles = list(read_articles(paths))
+    event_ids = {e.event_id for a in articles for e in article_events(a)}  # ids are deterministic
+    pending, expected_alerts = set(event_ids), set()
+    alerts: dict[str, Alert] = {}
     async with TopicReader(settings.bootstrap_servers, [settings.topic_tagged, settings.topic_alerts]) as reader:
         await reader.seek(from_beginning=False)
-        summary = await asyncio.to_thread(replay, paths, settings.bootstrap_servers, settings.topic_paragraphs)
-        print_summary(summary, settings.topic_paragraphs)
-        tagged_ids: set[str] = set()
-        expected_alerts: set[str] = set()
-        alerts: dict[str, Alert] = {}
+        replay = asyncio.create_task(
+            publish_articles(articles, bootstrap=settings.bootstrap_servers, topic=settings.topic_paragraphs))
         deadline = time.monotonic() + timeout
-        async for record in reader.records(follow=True):
-            if record.topic == settings.topic_tagged:
+        async for record in reader.records(follow=True, idle_ticks=True):
+            if record is not None and record.topic == settings.topic_tagged:
                 paragraph = TaggedParagraph.model_validate_json(record.value)
-                tagged_ids.add(paragraph.event_id)
-                expected_alerts.update(Alert.make_alert_id(paragraph.event_id, t.category) for t in paragraph.tags)
-            else:
+                if paragraph.event_id in pending:
+                    pending.discard(paragraph.event_id)
+                    expected_alerts.update(Alert.make_alert_id(paragraph.event_id, t.category) for t in paragraph.tags)
+            elif record is not None:
                 alert = Alert.model_validate_json(record.value)
-                if alert.alert_id not in alerts:
+                if alert.event_id in event_ids and alert.alert_id not in alerts:
                     alerts[alert.alert_id] = alert
                     console.print(alert_block(alert))
-            done = len(tagged_ids) >= summary.paragraphs and expected_alerts <= alerts.keys()
-            if done or time.monotonic() > deadline:
+            finished = replay.done() and not pending and expected_alerts <= alerts.keys()
+            failed = replay.done() and replay.exception() is not None
+            if finished or failed or time.monotonic() > deadline or not worker.running():
                 break
-        if len(tagged_ids) < summary.paragraphs:
-            console.print(f"[yellow]only {len(tagged_ids)} of {summary.paragraphs} paragraphs were tagged within {timeout:.0f} s[/]")
-        return summary.paragraphs, list(alerts.values())
-
-
-def metric_totals(metrics_text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    totals: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
-    for family in text_string_to_metric_families(metrics_text):
-        for sample in family.samples:
-            totals[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return totals
-
-
-def _sum(totals: dict, name: str, **labels: str) -> float:
-    return sum(v for (n, lbls), v in totals.items() if n == name and all((k, w) in lbls for k, w in labels.items()))
-
-
-def summary_table(metrics_text: str, metrics_url: str) -> Table:
-    totals = metric_totals(metrics_text)
-    table = Table(title=f"summary (from {metrics_url})")
-    table.add_column("measure")
-    for category in CATEGORIES:
-        table.add_column(category, justify="right")
-    table.add_column("total", justify="right")
-    consumed = _sum(totals, "stream_paragraphs_consumed_total")
-    table.add_row("paragraphs consumed", "", "", f"{consumed:.0f}")
-    for label, name in (("tags", "stream_tags_total"), ("alerts", "stream_alerts_total")):
-        per = [_sum(totals, name, category=c) for c in CATEGORIES]
-        table.add_row(label, *(f"{v:.0f}" for v in per), f"{sum(per):.0f}")
-    table.add_row("dead letters", "", "", f"{_sum(totals, 'stream_dead_letters_total'):.0f}")
-    return table
+        print_summary(await replay, settings.topic_paragraphs)
+    return Outcome(expected=len(event_ids), missing=len(pending), alerts=list(alerts.values()))
 
 
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop children on SIGTERM too
     settings = load_settings()
     broker = _ensure_broker(settings)
     worker = WorkerProcess(settings, settings.state_dir / "demo-worker.log")
     try:
-        asyncio.run(ensure_topics(settings))
         console.print("starting the worker ...")
         worker.start()
         console.print(f"[green]worker ready[/]: metrics at {worker.base_url}/metrics")
-        paragraphs, alerts = asyncio.run(_collect(settings, args.paths or [DEFAULT_SEEDS], args.timeout))
+        outcome = asyncio.run(_collect(settings, worker, args.paths or [DEFAULT_SEEDS], args.timeout))
         time.sleep(0.5)  # let the last counters land before reading them
         console.print(summary_table(worker.metrics_text(), f"{worker.base_url}/metrics"))
-        console.print(f"{len(alerts)} alert(s) for {paragraphs} paragraph(s); metrics: {worker.base_url}/metrics")
+        console.print(f"{len(outcome.alerts)} alert(s) for {outcome.expected} paragraph(s); "
+                      f"metrics: {worker.base_url}/metrics")
+        if outcome.missing:
+            console.print(f"[red]{outcome.missing} of {outcome.expected} paragraphs did not come back "
+                          f"within {args.timeout:.0f} s[/]; worker log: {worker.log_file}")
+            return 1
         if args.keep_running:
             console.print("worker and metrics keep running; Ctrl-C to stop")
-            while worker.process and worker.process.poll() is None:
+            while worker.process is not None and worker.process.poll() is None:
                 time.sleep(1)
         return 0
     except KeyboardInterrupt:
-        return 0
+        return 130
     finally:
         worker.stop()
         if broker is not None:

@@ -25,12 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def replay(paths: list[Path], bootstrap: str, topic: str, rate: float | None = None, show_progress: bool = True) -> ReplaySummary:
+def replay(paths: list[Path], bootstrap: str, topic: str, rate: float | None = None) -> ReplaySummary:
     articles: list[Article] = list(read_articles(paths))  # read all first: bad input fails before sending
     total = sum(len(a.paragraphs) for a in articles)
     with Progress(
         TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=not show_progress, transient=True,
+        console=console, transient=True,
     ) as progress:
         task = progress.add_task("paragraphs", total=total)
         return asyncio.run(

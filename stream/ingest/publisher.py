@@ -8,10 +8,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from stream.errors import BrokerError
 from stream.ingest.splitter import Article, article_events
+from stream.models import utc_now
+
+
+MAX_IN_FLIGHT = 1000  # delivery futures awaited in batches, so --loop holds bounded memory
 
 
 @dataclass
@@ -30,7 +34,8 @@ async def publish_articles(
     rate: float | None = None,
     on_paragraph: Callable[[int], None] | None = None,
 ) -> ReplaySummary:
-    """Send every paragraph of every article; ``rate`` limits paragraphs per second."""
+    """Send every paragraph of every article and wait until the broker acknowledged each one;
+    ``rate`` limits paragraphs per second. ``ingested_at`` is stamped as each event is sent."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     try:
         await producer.start()
@@ -38,21 +43,27 @@ async def publish_articles(
         await producer.stop()
         raise BrokerError.unreachable(bootstrap) from None
     summary, started = ReplaySummary(), time.monotonic()
+    deliveries: list[asyncio.Future] = []
     try:
         for article in articles:
             summary.articles += 1
             for event in article_events(article):
-                payload = event.to_bytes()
-                await producer.send(topic, value=payload, key=event.article_id.encode())
+                payload = event.model_copy(update={"ingested_at": utc_now()}).to_bytes()
+                deliveries.append(await producer.send(topic, value=payload, key=event.article_id.encode()))
                 summary.paragraphs += 1
                 summary.bytes += len(payload)
                 if on_paragraph:
                     on_paragraph(len(payload))
+                if len(deliveries) >= MAX_IN_FLIGHT:
+                    await asyncio.gather(*deliveries)
+                    deliveries.clear()
                 if rate:
                     delay = started + summary.paragraphs / rate - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
-        await producer.flush()
+        await asyncio.gather(*deliveries)
+    except KafkaError as exc:
+        raise BrokerError(f"publishing to {topic!r} on {bootstrap} failed: {exc}") from None
     finally:
         await producer.stop()
     summary.seconds = time.monotonic() - started

@@ -1,7 +1,7 @@
 """Pure evaluation of a tagger against labelled JSON lines.
 
 Each line: ``{"id": str, "text": str, "labels": {"arms_trade": bool, "sanctions": bool}}``.
-A missing label counts as False.
+Both labels are required.
 """
 
 from __future__ import annotations
@@ -70,14 +70,15 @@ def parse_examples(lines: Iterable[str], source: str = "input") -> list[Example]
             raise InputError(f"{source} line {number}: invalid JSON ({exc.msg})") from None
         if not isinstance(record, dict):
             raise InputError(f"{source} line {number}: expected a JSON object")
-        rid, text, labels = record.get("id"), record.get("text"), record.get("labels", {})
+        rid, text, labels = record.get("id"), record.get("text"), record.get("labels")
         if not isinstance(rid, (str, int)) or isinstance(rid, bool):
             raise InputError(f"{source} line {number}: missing or invalid 'id'")
         if not isinstance(text, str):
             raise InputError(f"{source} line {number}: missing or invalid 'text'")
-        if not isinstance(labels, dict) or not all(isinstance(labels.get(c, False), bool) for c in CATEGORIES):
-            raise InputError(f"{source} line {number}: 'labels' must map categories to true/false")
-        out.append(Example(str(rid), text, {c: bool(labels.get(c, False)) for c in CATEGORIES}))
+        if not isinstance(labels, dict) or not all(isinstance(labels.get(c), bool) for c in CATEGORIES):
+            # A missing label is an annotation gap, not a "false": refuse it rather than skew the scores.
+            raise InputError(f"{source} line {number}: 'labels' must map {' and '.join(CATEGORIES)} to true/false")
+        out.append(Example(str(rid), text, {c: labels[c] for c in CATEGORIES}))
     return out
 
 

@@ -52,7 +52,7 @@ def test_json_with_errors_keeps_stdout_clean(labelled: Path, capsys: pytest.Capt
 
 def test_bad_input_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "a", "text": "x"}\n{oops\n')
+    path.write_text('{"id": "a", "text": "x", "labels": {"arms_trade": true, "sanctions": false}}\n{oops\n')
     assert main(["eval", str(path), "--json"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.startswith(f"stream eval: error: {path} line 2: invalid JSON")

@@ -58,6 +58,12 @@ def test_bad_lines(line: str, message: str) -> None:
         parse_examples([_line("ok", "fine", False, False), line], source="f")
 
 
-def test_blank_lines_and_missing_labels() -> None:
-    (ex,) = parse_examples(["", '{"id": 7, "text": "t"}', "  "])
-    assert ex.id == "7" and ex.labels == {"arms_trade": False, "sanctions": False}
+def test_blank_lines_are_skipped_and_ids_become_strings() -> None:
+    (ex,) = parse_examples(["", '{"id": 7, "text": "t", "labels": {"arms_trade": false, "sanctions": true}}', "  "])
+    assert ex.id == "7" and ex.labels == {"arms_trade": False, "sanctions": True}
+
+
+@pytest.mark.parametrize("labels", ["", ', "labels": {}', ', "labels": {"arms_trade": true}'])
+def test_missing_labels_are_refused_not_taken_as_false(labels: str) -> None:
+    with pytest.raises(InputError, match="f line 1: 'labels' must map arms_trade and sanctions"):
+        parse_examples(['{"id": "a", "text": "t"' + labels + "}"], source="f")

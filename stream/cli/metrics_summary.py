@@ -1,0 +1,38 @@
+"""The demo's closing table, read from the worker's own /metrics (what Prometheus would see)."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+from rich.table import Table
+
+from stream.models import CATEGORIES
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def metric_totals(metrics_text: str) -> Samples:
+    totals: Samples = {}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            totals[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return totals
+
+
+def _sum(totals: Samples, name: str, **labels: str) -> float:
+    return sum(v for (n, lbls), v in totals.items() if n == name and all((k, w) in lbls for k, w in labels.items()))
+
+
+def summary_table(metrics_text: str, metrics_url: str) -> Table:
+    totals = metric_totals(metrics_text)
+    table = Table(title=f"summary (from {metrics_url})")
+    table.add_column("measure")
+    for category in CATEGORIES:
+        table.add_column(category, justify="right")
+    table.add_column("total", justify="right")
+    consumed = _sum(totals, "stream_paragraphs_consumed_total")
+    table.add_row("paragraphs consumed", "", "", f"{consumed:.0f}")
+    for label, name in (("tags", "stream_tags_total"), ("alerts", "stream_alerts_total")):
+        per = [_sum(totals, name, category=c) for c in CATEGORIES]
+        table.add_row(label, *(f"{v:.0f}" for v in per), f"{sum(per):.0f}")
+    table.add_row("dead letters", "", "", f"{_sum(totals, 'stream_dead_letters_total'):.0f}")
+    return table
