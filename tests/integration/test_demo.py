@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,18 @@ def test_demo_starts_a_broker_replays_seeds_and_prints_alerts_and_summary(tmp_pa
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "starting the local Kafka broker" in output and "stopping the local Kafka broker" in output
-    assert " arms_trade " in output and " sanctions " in output
+    alert_lines = re.findall(r"^\d\d:\d\d:\d\d  (?:high|medium|low)\s+(arms_trade|sanctions) ", output, re.MULTILINE)
+    assert {"arms_trade", "sanctions"} <= set(alert_lines), output
     assert "summary (from http://127.0.0.1:" in output
     assert "were tagged within" not in output, output  # every paragraph came back in time
     assert not is_reachable(bootstrap, timeout=1), "the demo left its broker running"
+
+
+def test_demo_exits_non_zero_when_paragraphs_do_not_come_back_in_time(bootstrap: str, tmp_path: Path):
+    settings = isolated_settings(bootstrap, tmp_path)
+    env = {**os.environ, **settings_env(settings), "COLUMNS": "200"}
+    result = subprocess.run([sys.executable, "-m", "stream", "demo", "--timeout", "0"], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=240)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "did not come back within 0 s" in output and "Traceback" not in output

@@ -29,6 +29,7 @@ from stream.models import Alert
 from stream.worker.process import WorkerProcess, settings_env
 
 from .helpers import consume_until
+from tests.support.tools import require_tool
 from tests.support.prometheus import JOB, PrometheusServer, finish, rule_group_names, start_chromium, text_by_id
 
 pytestmark = pytest.mark.integration
@@ -168,6 +169,13 @@ def test_prometheus_holds_exactly_the_worker_metrics(prometheus: PrometheusServe
     assert not missing and not extra, f"series only on /metrics: {missing}\nonly in Prometheus: {extra}"
     different = {str(k): (replay.worker[k], v) for k, v in stored.items() if v != replay.worker[k]}
     assert not different, f"(worker, prometheus) differ: {different}"
+
+
+def test_promtool_finds_nothing_wrong_with_the_live_metrics(replay: Replay, worker: WorkerProcess):
+    promtool = require_tool("promtool")
+    result = subprocess.run([promtool, "check", "metrics"], input=worker.metrics_text(), capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stdout + result.stderr
 
 
 def test_alert_rules_are_loaded_and_the_worker_is_not_down(prometheus: PrometheusServer, replay: Replay):
