@@ -50,12 +50,15 @@ def run(cmd: list[str], timeout: float = 30, cwd: Path = REPO) -> subprocess.Com
 # ---------------------------------------------------------------- metrics the worker exports
 
 def populated_metrics() -> Metrics:
-    """Every worker metric with one sample, so labelled metrics show up in the exposition."""
+    """Every worker metric with one sample (real label values), so labelled metrics show up.
+
+    alerts_suppressed has no sample on a real worker yet (no policy suppresses; issue to come).
+    """
     m = build_metrics()
     m.paragraphs_consumed.labels(topic="paragraphs").inc(42)
     m.paragraphs_produced.labels(topic="paragraphs-tagged").inc(40)
-    m.tags.labels(category="arms_trade", stance="supportive").inc(7)
-    m.tags.labels(category="sanctions", stance="neutral").inc(3)
+    m.tags.labels(category="arms_trade", stance="asserted").inc(7)
+    m.tags.labels(category="sanctions", stance="denied").inc(3)
     m.alerts.labels(category="arms_trade", severity="high").inc(2)
     m.alerts_suppressed.labels(category="sanctions", reason="duplicate").inc()
     m.dead_letters.labels(reason="invalid_json").inc()
