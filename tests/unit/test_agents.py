@@ -1,0 +1,86 @@
+"""The agents' per-record handlers on stand-in topics: what is sent where, and what is counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+
+from stream.alerting.agents import handle_tagged
+from stream.config import Settings
+from stream.metrics import build_metrics
+from stream.models import Alert, DeadLetter, TaggedParagraph
+from stream.tagging import DEFAULT_RULES_DIR, load_tagger
+from stream.tagging.agents import handle_paragraph
+from stream.tagging.reload import RulesWatcher
+from stream.topics import TopicNames
+from stream.worker.context import WorkerContext
+
+TEXT = "Officials said North Korea shipped artillery shells to Russia in breach of UN sanctions."
+
+
+class FakeTopic:
+    def __init__(self, name: str) -> None:
+        self.name, self.sent = name, []
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        self.sent.append((key, value))
+
+    def get_topic_name(self) -> str:
+        return self.name
+
+
+def context() -> WorkerContext:
+    settings = Settings()
+    names = TopicNames.from_settings(settings)
+    return WorkerContext(
+        app=None, settings=settings, metrics=build_metrics(), names=names,  # type: ignore[arg-type]
+        watcher=RulesWatcher(DEFAULT_RULES_DIR, load_tagger()),
+        paragraphs=FakeTopic(names.paragraphs), tagged=FakeTopic(names.tagged), dlq=FakeTopic(names.dlq),
+        alerts=FakeTopic(names.alerts),
+        alerts_by_category={c: FakeTopic(t) for c, t in names.alerts_by_category.items()},
+    )
+
+
+def message(value: bytes, topic: str = "paragraphs", offset: int = 5) -> SimpleNamespace:
+    return SimpleNamespace(value=value, key=b"art", topic=topic, partition=0, offset=offset)
+
+
+def paragraph_event(text: str = TEXT) -> bytes:
+    return json.dumps({"event_id": "e1", "article_id": "art", "paragraph_index": 0, "paragraph_count": 1,
+                       "text": text, "ingested_at": "2024-05-01T10:00:00Z"}).encode()
+
+
+def test_a_paragraph_is_tagged_published_and_counted():
+    ctx = context()
+    tagged = asyncio.run(handle_paragraph(ctx, message(paragraph_event())))
+    assert tagged is not None and {t.category for t in tagged.tags} == {"arms_trade", "sanctions"}
+    [(key, value)] = ctx.tagged.sent
+    assert key == b"art" and TaggedParagraph.model_validate_json(value) == tagged
+    assert tagged.rules_version == ctx.watcher.tagger.version
+    value_of = ctx.metrics.registry.get_sample_value
+    assert value_of("stream_paragraphs_consumed_total", {"topic": "paragraphs"}) == 1
+    assert value_of("stream_paragraphs_produced_total", {"topic": ctx.names.tagged}) == 1
+    assert ctx.dlq.sent == []
+
+
+def test_a_bad_record_goes_to_the_dead_letter_topic_and_nothing_else():
+    ctx = context()
+    assert asyncio.run(handle_paragraph(ctx, message(b"\xff not utf-8", offset=9))) is None
+    [(_, value)] = ctx.dlq.sent
+    letter = DeadLetter.model_validate_json(value)
+    assert (letter.reason, letter.offset, letter.topic) == ("invalid_utf8", 9, "paragraphs")
+    assert ctx.tagged.sent == []
+    assert ctx.metrics.registry.get_sample_value("stream_dead_letters_total", {"reason": "invalid_utf8"}) == 1
+
+
+def test_alerts_go_to_the_combined_and_the_category_topics():
+    ctx = context()
+    tagged = asyncio.run(handle_paragraph(ctx, message(paragraph_event())))
+    alerts = asyncio.run(handle_tagged(ctx, message(tagged.to_bytes(), topic=ctx.names.tagged)))
+    assert {a.category for a in alerts} == {"arms_trade", "sanctions"}
+    assert {Alert.model_validate_json(v).alert_id for _, v in ctx.alerts.sent} == {a.alert_id for a in alerts}
+    for category, topic in ctx.alerts_by_category.items():
+        assert [Alert.model_validate_json(v).category for _, v in topic.sent] == [category]
+    assert ctx.metrics.registry.get_sample_value(
+        "stream_end_to_end_latency_seconds_count", {"category": "sanctions"}) == 1
