@@ -47,6 +47,9 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
     seen: OrderedDict[str, None] = OrderedDict()
     async with TopicReader(bootstrap, [topic]) as reader:
         await reader.seek(from_beginning=from_beginning or not follow)
+        if follow:
+            start = "the oldest alert" if from_beginning else "new alerts only"
+            console.print(f"following '{topic}' from {start}; Ctrl-C to stop")
         async for record in reader.records(follow=follow):
             try:
                 alert = Alert.model_validate_json(record.value)
@@ -74,5 +77,8 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     topic = settings.alert_topic_for(args.category) if args.category else settings.topic_alerts
-    return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
-                                     from_beginning=args.from_beginning, as_json=args.json))
+    try:
+        return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
+                                         from_beginning=args.from_beginning, as_json=args.json))
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is how --follow is meant to end

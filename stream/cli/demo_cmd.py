@@ -94,6 +94,20 @@ async def _collect(settings: Settings, worker: WorkerProcess, paths: list[Path],
     return Outcome(expected=len(event_ids), missing=len(pending), alerts=list(alerts.values()))
 
 
+def _keep_running(worker: WorkerProcess) -> int:
+    """Leave the worker (and /metrics) up until Ctrl-C, the documented way to end: exit 0."""
+    console.print(f"worker and metrics keep running at {worker.base_url}/metrics; Ctrl-C to stop")
+    try:
+        while worker.running():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("stopping ...")
+        return 0
+    console.print(f"[red]the worker exited with code {worker.process.returncode if worker.process else '?'}[/]; "
+                  f"log: {worker.log_file}")
+    return 1
+
+
 def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop children on SIGTERM too
     settings = load_settings()
@@ -113,9 +127,7 @@ def run(args: argparse.Namespace) -> int:
                           f"within {args.timeout:.0f} s[/]; worker log: {worker.log_file}")
             return 1
         if args.keep_running:
-            console.print("worker and metrics keep running; Ctrl-C to stop")
-            while worker.process is not None and worker.process.poll() is None:
-                time.sleep(1)
+            return _keep_running(worker)
         return 0
     except KeyboardInterrupt:
         return 130

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from stream.broker.local import free_port
 from stream.broker.readiness import is_reachable
-from stream.worker.process import settings_env
+from stream.worker.process import http_get, settings_env
 
 from .conftest import isolated_settings
 
@@ -45,3 +47,27 @@ def test_demo_exits_non_zero_when_paragraphs_do_not_come_back_in_time(bootstrap:
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "did not come back within 0 s" in output and "Traceback" not in output
+
+
+def test_keep_running_leaves_metrics_up_until_ctrl_c(bootstrap: str, tmp_path: Path):
+    settings = isolated_settings(bootstrap, tmp_path)
+    env = {**os.environ, **settings_env(settings), "COLUMNS": "200"}
+    log = tmp_path / "demo.out"
+    with log.open("w") as out:
+        demo = subprocess.Popen([sys.executable, "-m", "stream", "demo", "--keep-running"], env=env, cwd=REPO,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while "keep running" not in log.read_text():
+            assert demo.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        time.sleep(1)  # still up after the summary
+        status, body = http_get(f"http://{settings.web_host}:{settings.web_port}/metrics")
+        assert status == 200 and b"stream_paragraphs_consumed_total" in body
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(60) == 0, log.read_text()
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    with pytest.raises(OSError):  # the worker went away with the demo
+        http_get(f"http://{settings.web_host}:{settings.web_port}/metrics", timeout=1)

@@ -10,8 +10,10 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,3 +193,30 @@ def test_health_endpoints(worker, seed_replayed):
     assert status == 200 and json.loads(body) == {"status": "ok"}
     ready = worker.readiness()
     assert ready["ready"] is True and "partitions assigned" in ready["detail"] and ready["rules_version"]
+
+
+def test_alerts_follow_streams_only_new_alerts_until_ctrl_c(worker, seed_replayed):
+    s = worker.settings
+    env = {**os.environ, **settings_env(s)}
+    follower = subprocess.Popen([sys.executable, "-m", "stream", "alerts", "--follow", "--json"], env=env, cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(60, follower.kill)  # a blocked readline() ends when the follower dies
+    watchdog.start()
+    try:
+        assert "following" in follower.stderr.readline()  # attached at the end of the topic
+        probe = json.dumps({
+            "event_id": "probe-follow", "article_id": "probe-follow", "paragraph_index": 0, "paragraph_count": 1,
+            "text": "Investigators said the cartel smuggled assault rifles and ammunition across the border.",
+            "ingested_at": "2024-05-01T10:00:00Z",
+        }).encode()
+        asyncio.run(produce(s.bootstrap_servers, s.topic_paragraphs, [(b"probe-follow", probe)]))
+        first = json.loads(follower.stdout.readline())  # blocks until the alert streams in
+        assert (first["event_id"], first["category"]) == ("probe-follow", "arms_trade")
+        follower.send_signal(signal.SIGINT)
+        assert follower.wait(30) == 0
+        rest = [json.loads(line) for line in follower.stdout.read().splitlines() if line.strip()]
+        assert all(a["event_id"] == "probe-follow" for a in rest), "--follow printed alerts held before it started"
+    finally:
+        watchdog.cancel()
+        if follower.poll() is None:
+            follower.kill()
