@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 from subprocess import Popen
 
+from stream.broker.readiness import tcp_open
 from stream.config import Settings
 from stream.errors import StreamError
 from stream.procs import ManagedProcess
@@ -53,6 +54,9 @@ class WorkerProcess:
         return f"http://{self.settings.web_host}:{self.settings.web_port}"
 
     def start(self, ready_timeout: float = 90.0) -> "WorkerProcess":
+        if tcp_open(f"{self.settings.web_host}:{self.settings.web_port}"):
+            # Readiness would be answered by whatever listens there, not by our worker.
+            raise StreamError(f"something already listens on {self.base_url}: set STREAM_WEB_PORT to a free port")
         env = {**os.environ, **settings_env(self.settings), **self.extra_env}
         self._child.spawn([sys.executable, "-m", "stream", "worker", "--loglevel", "info"], env=env)
         try:
