@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import faust
@@ -9,6 +10,8 @@ import faust
 from stream.models import ParagraphEvent, TaggedParagraph, Timings
 from stream.worker.context import WorkerContext
 from stream.worker.decode import DecodeError, decode
+
+log = logging.getLogger("stream.worker")
 
 
 def tag_event(ctx: WorkerContext, event: ParagraphEvent) -> TaggedParagraph:
@@ -42,7 +45,11 @@ async def handle_paragraph(ctx: WorkerContext, message: faust.types.Message) -> 
                 ParagraphEvent, message.value,
                 max_bytes=ctx.settings.max_event_bytes, max_text_chars=ctx.settings.max_paragraph_chars,
             )
-            tagged = tag_event(ctx, event)
+            try:
+                tagged = tag_event(ctx, event)
+            except Exception as exc:  # a tagger bug: keep the paragraph where it can be replayed
+                log.exception("tagging event %s failed", event.event_id)
+                raise DecodeError("tagger_error", f"{type(exc).__name__}: {exc}") from exc
     except DecodeError as error:
         await ctx.send_dead_letter(message, error)
         return None

@@ -7,7 +7,6 @@ that fired (``1 - prod(1 - w)``); the category is tagged when the score reaches 
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from stream.tagging.rules_loader import RuleSet
 from stream.tagging.rules_schema import ACTORS_LEXICON, CategoryFile, Context, Rule, expand
 from stream.models import Evidence
 
-log = logging.getLogger(__name__)
 
 MAX_EVIDENCE = 12
 
@@ -126,13 +124,11 @@ class Tagger:
         self._engines = [_CategoryEngine(c) for c in rules.categories.values()]
 
     def tag(self, text: str) -> list[Tag]:
+        """Pure: no I/O. An internal error propagates, so the caller can keep the paragraph
+        (the worker dead-letters it as ``tagger_error``) instead of silently tagging nothing."""
         if not isinstance(text, str) or not text:
             return []
-        try:
-            return self._tag(text)
-        except Exception:  # noqa: BLE001 - a tagging bug must not take the stream down
-            log.exception("tagger failed on a paragraph of %d characters", len(text))
-            return []
+        return self._tag(text)
 
     def analyse(self, text: str) -> tuple[Document, dict[str, list[Firing]]]:
         """The scanned document and the rule firings per category (for debugging and eval)."""

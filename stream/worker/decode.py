@@ -8,8 +8,9 @@ from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
-# Every reason code decode() can give: the label values of stream_dead_letters_total.
-REASONS = ("empty", "not_bytes", "too_large", "invalid_utf8", "invalid_json", "schema", "too_long")
+# Every reason code a record can be dead-lettered with: the label values of
+# stream_dead_letters_total. All but the last come from decode(); the tagging agent adds it.
+REASONS = ("empty", "not_bytes", "too_large", "invalid_utf8", "invalid_json", "schema", "too_long", "tagger_error")
 
 
 class DecodeError(Exception):

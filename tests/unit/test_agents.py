@@ -84,3 +84,18 @@ def test_alerts_go_to_the_combined_and_the_category_topics():
         assert [Alert.model_validate_json(v).category for _, v in topic.sent] == [category]
     assert ctx.metrics.registry.get_sample_value(
         "stream_end_to_end_latency_seconds_count", {"category": "sanctions"}) == 1
+
+
+def test_a_tagger_failure_dead_letters_the_paragraph_instead_of_tagging_nothing(monkeypatch):
+    ctx = context()
+
+    def broken(text: str):
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(ctx.watcher.tagger, "tag", broken)
+    assert asyncio.run(handle_paragraph(ctx, message(paragraph_event()))) is None
+    [(_, value)] = ctx.dlq.sent
+    letter = DeadLetter.model_validate_json(value)
+    assert letter.reason == "tagger_error" and "rule bug" in letter.error
+    assert ctx.tagged.sent == []
+    assert ctx.metrics.registry.get_sample_value("stream_dead_letters_total", {"reason": "tagger_error"}) == 1
