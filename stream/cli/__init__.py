@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from stream import __version__
 from stream.errors import StreamError
 
 COMMAND_MODULES = (
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="stream",
         description="Tag news paragraphs about arms trade and sanctions on Kafka and raise alerts.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in COMMAND_MODULES:
