@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stream.errors import InputError
+from stream.jsonl import json_object
 from stream.tagging import load_tagger
 
 
@@ -40,12 +41,7 @@ def open_input(name: str) -> Iterator[IO[str]]:
 
 
 def parse_record(line: str, number: int) -> tuple[Any, str]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"line {number}: invalid JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise InputError(f"line {number}: expected a JSON object with 'id' and 'text'")
+    record = json_object(line, f"line {number}")
     if "id" not in record or record["id"] is None:
         raise InputError(f"line {number}: missing 'id'")
     if not isinstance(record.get("text"), str):

@@ -6,11 +6,11 @@ Both labels are required.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from stream.errors import InputError
+from stream.jsonl import json_object
 from stream.models import CATEGORIES, Evidence, Tag
 from stream.tagging.tagger import Tagger
 
@@ -64,12 +64,7 @@ def parse_examples(lines: Iterable[str], source: str = "input") -> list[Example]
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source} line {number}: invalid JSON ({exc.msg})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{source} line {number}: expected a JSON object")
+        record = json_object(line, f"{source} line {number}")
         rid, text, labels = record.get("id"), record.get("text"), record.get("labels")
         if not isinstance(rid, (str, int)) or isinstance(rid, bool):
             raise InputError(f"{source} line {number}: missing or invalid 'id'")
