@@ -14,6 +14,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from stream.tagging import DEFAULT_RULES_DIR, load_tagger
+from stream.tagging import DEFAULT_RULES_DIR, Tagger, load_tagger
 from stream.tagging.rules_loader import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,21 +70,33 @@ def rules_with_extra_terms(extra: int, into: Path) -> Path:
     return into
 
 
+def load_measured(rules_dir: Path) -> tuple[Tagger, float]:
+    """Load a tagger and return the peak Python-heap memory the load took, in MiB
+    (tracemalloc sees pyahocorasick's allocations too: it allocates through PyMem)."""
+    tracemalloc.start()
+    try:
+        tagger = load_tagger(rules_dir)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return tagger, peak / 2**20
+
+
 def bench_rule_growth(texts: list[str]) -> Table:
     table = Table(title=f"cost vs number of rules ({len(texts)} dev paragraphs, best of {REPEATS})")
-    for col in ("extra terms", "terms", "tagger ms", "tagger x", "per-term regex ms", "regex x"):
+    for col in ("extra terms", "terms", "load MiB", "tagger ms", "tagger x", "per-term regex ms", "regex x"):
         table.add_column(col, justify="right")
     base_tagger = base_regex = None
     with tempfile.TemporaryDirectory() as tmp:
         for extra in EXTRA_TERMS:
             rules_dir = rules_with_extra_terms(extra, Path(tmp) / f"rules-{extra}")
-            tagger = load_tagger(rules_dir)
+            tagger, load_mib = load_measured(rules_dir)
             terms = sorted({t for ts in load_rules(rules_dir).lexicons.values() for t in ts})
             regex = PerTermRegexBaseline(terms)
             t_tag = best_of(lambda: [tagger.tag(t) for t in texts])
             t_re = best_of(lambda: [regex.scan(t) for t in texts], repeats=2)
             base_tagger, base_regex = base_tagger or t_tag, base_regex or t_re
-            table.add_row(str(extra), str(len(terms)), f"{t_tag * 1e3:.1f}", f"{t_tag / base_tagger:.2f}",
+            table.add_row(str(extra), str(len(terms)), f"{load_mib:.1f}", f"{t_tag * 1e3:.1f}", f"{t_tag / base_tagger:.2f}",
                           f"{t_re * 1e3:.1f}", f"{t_re / base_regex:.2f}")
     return table
 
