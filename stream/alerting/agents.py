@@ -32,8 +32,4 @@ async def handle_tagged(ctx: WorkerContext, message: faust.types.Message) -> lis
 
 
 def register(ctx: WorkerContext) -> None:
-    async def raise_alerts(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await handle_tagged(ctx, event.message)
-
-    ctx.app.agent(ctx.tagged, name="raise-alerts")(raise_alerts)
+    ctx.add_agent("raise-alerts", ctx.tagged, handle_tagged)

@@ -61,8 +61,4 @@ async def handle_paragraph(ctx: WorkerContext, message: faust.types.Message) -> 
 
 
 def register(ctx: WorkerContext) -> None:
-    async def tag_paragraphs(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await handle_paragraph(ctx, event.message)
-
-    ctx.app.agent(ctx.paragraphs, name="tag-paragraphs")(tag_paragraphs)
+    ctx.add_agent("tag-paragraphs", ctx.paragraphs, handle_paragraph)

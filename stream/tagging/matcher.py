@@ -123,12 +123,6 @@ class Document:
         out = [h for key, hs in self.hits.items() if key.group == group for h in hs]
         return sorted(out, key=lambda h: (h.start, -h.end))
 
-    def token_text(self, index: int) -> str:
-        return self.norm.text[self.tok_starts[index]:self.tok_ends[index]]
-
-    def sentence_of_token(self, index: int) -> int:
-        return self.tok_sentence[index] if 0 <= index < len(self.tok_sentence) else -1
-
 
 def _sentence_bounds(cased: str) -> list[int]:
     """Character offsets where a new sentence starts."""

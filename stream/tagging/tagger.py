@@ -67,7 +67,6 @@ class _CategoryEngine:
         for rule in cat.rules:
             for name in rule.match:
                 self.rules_by_anchor[name].append(rule)
-        self.excl_name = f"{cat.category}"
 
     def fire(self, doc: Document, lex_hits: dict[str, list[Hit]]) -> list[Firing]:
         excluded = doc.get("excl", self.category)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import faust
@@ -47,6 +48,20 @@ class WorkerContext:
     alerts: faust.TopicT
     alerts_by_category: dict[str, faust.TopicT]
     broker_contact: BrokerContact = field(default_factory=BrokerContact)
+
+    def add_agent(
+        self, name: str, topic: faust.TopicT, handle: Callable[["WorkerContext", faust.types.Message], Awaitable[object]]
+    ) -> None:
+        """Run ``handle(ctx, message)`` for every raw record of ``topic``, in order, as agent ``name``.
+
+        The stream's events are acknowledged only after ``handle`` returns.
+        """
+
+        async def agent(stream: faust.StreamT) -> None:
+            async for event in stream.events():
+                await handle(self, event.message)
+
+        self.app.agent(topic, name=name)(agent)
 
     async def publish(self, topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
         """Send, retrying transient broker errors until they pass.
