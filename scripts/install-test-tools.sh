@@ -16,7 +16,7 @@ log() { printf 'install-test-tools: %s\n' "$*"; }
 # --- Debian packages --------------------------------------------------------------------------
 # Keep services the packages would start from running: no systemd here, and in containers/CI a
 # policy-rc.d that refuses to start them keeps 9090/9100 free for the tests' own Prometheus.
-apt_pkgs=(prometheus kcat chromium docker-compose)
+apt_pkgs=(prometheus prometheus-alertmanager kcat chromium docker-compose)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

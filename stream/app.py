@@ -8,6 +8,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from stream import __version__
+from stream import live, sinks
 from stream.alerting import agents as alerting_agents
 from stream.config import Settings
 from stream.metrics import Metrics, build_metrics, prime, record_build_info
@@ -48,23 +49,30 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
     record_build_info(metrics, __version__, faust.__version__)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR
     watcher = RulesWatcher(rules_dir, load_tagger(settings.rules_dir))
-    metrics.rules_info.info({"version": watcher.tagger.version})
     names = TopicNames.from_settings(settings)
-    prime(metrics, dead_letter_reasons=REASONS, consumed_topics=(names.paragraphs,), produced_topics=(names.tagged,))
     ctx = WorkerContext(
         app=app,
         settings=settings,
         metrics=metrics,
         names=names,
-        watcher=watcher,
         paragraphs=_topic(app, names.paragraphs, settings),
         tagged=_topic(app, names.tagged, settings),
+        mentions=_topic(app, names.mentions, settings),
         dlq=_topic(app, names.dlq, settings),
         alerts=_topic(app, names.alerts, settings),
         alerts_by_category={c: _topic(app, t, settings) for c, t in names.alerts_by_category.items()},
     )
-    tagging_agents.register(ctx)
+    tagging_agents.register(ctx, watcher)
     alerting_agents.register(ctx)
+    enabled_sinks = sinks.register(ctx)
+    live.register(ctx)
     web.register(ctx)
     monitors.register(ctx)
+    prime(
+        metrics,
+        dead_letter_reasons=(*REASONS, tagging_agents.FAILURE_REASON, *alerting_agents.FAILURE_REASONS),
+        consumed_topics=(names.paragraphs,),
+        produced_topics=(names.tagged,),
+        sinks=enabled_sinks,
+    )
     return ctx

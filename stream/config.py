@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stream.errors import ConfigError
@@ -30,12 +30,37 @@ class Settings(BaseSettings):
     topic_alerts_prefix: str = Field(
         default="alerts-", description="per-category alert topics: prefix + category with '-'"
     )
+    topic_mentions: str = Field(
+        default="story-mentions", description="tagged paragraphs repartitioned by story key (one record per tag)"
+    )
+    topic_sink_dlq: str = Field(default="sink-dead-letters", description="alerts a sink finally failed to deliver")
     topic_partitions: int = Field(default=4, ge=1, le=1024)
     topic_replication_factor: int = Field(default=1, ge=1, le=32)
 
     # Worker web server (metrics, health)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
+
+    # Story policy: windows of event time (published_at, else ingested_at), escalation thresholds
+    story_window_seconds: int = Field(default=86_400, ge=60, description="tumbling window length")
+    story_retention_seconds: int = Field(
+        default=172_800, ge=60, description="a story's state is kept this long after its last mention (dedup horizon)"
+    )
+    escalate_min_articles: int = Field(default=3, ge=1)
+    escalate_min_sources: int = Field(default=2, ge=1)
+    surge_min_articles: int = Field(default=6, ge=1)
+    surge_min_sources: int = Field(default=3, ge=1)
+
+    # Alert sinks (each its own consumer group on the alert topic); None disables a sink
+    alertmanager_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    sink_timeout_seconds: float = Field(default=5.0, gt=0)
+    sink_max_attempts: int = Field(default=6, ge=1, le=100)
+    sink_backoff_seconds: float = Field(default=0.5, gt=0, description="first retry delay; doubles, capped at 30 s")
+
+    # Live alert page and server-sent events on the worker's web server
+    live_backlog_alerts: int = Field(default=100, ge=0, le=10_000, description="alerts a new page/SSE client gets first")
 
     # Input limits: larger or longer input goes to the dead-letter topic
     max_event_bytes: int = Field(default=256 * 1024, ge=1024)

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
-from stream.models import CATEGORIES, Stance
+from typing import get_args
+
+from stream.models import CATEGORIES, SEVERITIES, EscalationReason, Stance
 
 PREFIX = "stream"
+
+# Bounded label values of the alerting series.
+SUPPRESSION_REASONS = ("duplicate", "in_window")  # a paragraph seen again; a known story, no escalation
+ESCALATION_REASONS: tuple[str, ...] = get_args(EscalationReason)
+SINK_OUTCOMES = ("delivered", "retried", "failed")
 
 # Seconds. Tagging a paragraph takes well under a millisecond; end-to-end includes Kafka hops.
 STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -29,6 +36,12 @@ class Metrics:
     tags: Counter
     alerts: Counter
     alerts_suppressed: Counter
+    alerts_escalated: Counter
+    story_mentions: Counter
+    stories_active: Gauge
+    sink_deliveries: Counter
+    sink_delivery_duration: Histogram
+    live_clients: Gauge
     dead_letters: Counter
     stage_duration: Histogram
     end_to_end_latency: Histogram
@@ -61,6 +74,35 @@ def build_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             "Alerts the policy decided not to publish.",
             ["category", "reason"],
             **kw,
+        ),
+        alerts_escalated=Counter(
+            f"{PREFIX}_alerts_escalated",
+            "Escalation alerts raised (each supersedes the story's previous alert).",
+            ["category", "reason"],
+            **kw,
+        ),
+        story_mentions=Counter(
+            f"{PREFIX}_story_mentions", "Tags processed by the story stage (raised, escalated or suppressed).",
+            ["category"], **kw,
+        ),
+        stories_active=Gauge(
+            f"{PREFIX}_stories_active", "Stories held in this worker's story table (bounded by retention).", **kw
+        ),
+        sink_deliveries=Counter(
+            f"{PREFIX}_sink_deliveries",
+            "Alert delivery attempts by sink and outcome (delivered, retried, failed).",
+            ["sink", "outcome"],
+            **kw,
+        ),
+        sink_delivery_duration=Histogram(
+            f"{PREFIX}_sink_delivery_seconds",
+            "Time of one delivery attempt to a sink's receiver.",
+            ["sink"],
+            buckets=LATENCY_BUCKETS,
+            **kw,
+        ),
+        live_clients=Gauge(
+            f"{PREFIX}_live_clients", "Open server-sent-event connections on /alerts/stream.", **kw
         ),
         dead_letters=Counter(
             f"{PREFIX}_dead_letters", "Input records sent to the dead-letter topic.", ["reason"], **kw
@@ -100,6 +142,7 @@ def prime(
     dead_letter_reasons: tuple[str, ...],
     consumed_topics: tuple[str, ...] = (),
     produced_topics: tuple[str, ...] = (),
+    sinks: tuple[str, ...] = (),
 ) -> None:
     """Create every known label set at zero, so rate() sees the first increment of each."""
     for topic in consumed_topics:
@@ -109,15 +152,24 @@ def prime(
     for category in CATEGORIES:
         for stance in Stance:
             metrics.tags.labels(category=category, stance=stance.value)
-        for severity in ("low", "medium", "high"):
+        for severity in SEVERITIES:
             metrics.alerts.labels(category=category, severity=severity)
+        for reason in SUPPRESSION_REASONS:
+            metrics.alerts_suppressed.labels(category=category, reason=reason)
+        for reason in ESCALATION_REASONS:
+            metrics.alerts_escalated.labels(category=category, reason=reason)
+        metrics.story_mentions.labels(category=category)
         metrics.end_to_end_latency.labels(category=category)
     for reason in dead_letter_reasons:
         metrics.dead_letters.labels(reason=reason)
     for outcome in ("success", "error"):
         metrics.rules_reloads.labels(outcome=outcome)
-    for stage in ("tag", "alert"):
+    for stage in ("tag", "route", "alert"):
         metrics.stage_duration.labels(stage=stage)
+    for sink in sinks:
+        metrics.sink_delivery_duration.labels(sink=sink)
+        for outcome in SINK_OUTCOMES:
+            metrics.sink_deliveries.labels(sink=sink, outcome=outcome)
 
 
 def record_build_info(metrics: Metrics, version: str, faust_version: str) -> None:

@@ -138,11 +138,48 @@ class TaggedParagraph(WireModel):
     timings: Timings
 
 
-Severity = Literal["low", "medium", "high"]
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")  # in rising order
+
+
+def severity_rank(severity: str) -> int:
+    """0 for low ... 3 for critical; the one place severities are ordered."""
+    return SEVERITIES.index(severity)  # type: ignore[arg-type]
+
+
+class StoryMention(WireModel):
+    """One tag of one tagged paragraph, keyed by its story: the alerting stage's input.
+
+    ``event_time`` is the paragraph's ``published_at`` (its ``ingested_at`` when the article has
+    no date): the time the story's windows are counted in.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    story_key: str = Field(min_length=1, max_length=512)
+    event_time: datetime
+    tag: Tag
+    event_id: str
+    article_id: str
+    paragraph_index: int = Field(ge=0)
+    text: str
+    title: str | None = None
+    source: Source = Source()
+    url: str | None = None
+    rules_version: str
+    ingested_at: datetime
+    tagged_at: datetime
+
+
+EscalationReason = Literal["corroborated", "surge", "stance_hardened"]
 
 
 class Alert(WireModel):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    """One alert about a story. An escalation is a new alert that ``supersedes`` the previous one.
+
+    Version 2 added the story fields; version-1 records (one alert per tag) still validate.
+    """
+
+    schema_version: Literal[1, 2] = 2
     alert_id: str
     category: Category
     severity: Severity
@@ -157,15 +194,26 @@ class Alert(WireModel):
     title: str | None = None
     source: Source = Source()
     rules_version: str
-    window_count: int = Field(default=1, ge=1)
+    window_count: int = Field(default=1, ge=1, description="mentions of the story in the window")
     first_seen: datetime
     last_seen: datetime
     ingested_at: datetime
     raised_at: datetime = Field(default_factory=utc_now)
+    # Story fields (schema 2)
+    story_key: str | None = None
+    text: str | None = Field(default=None, description="the paragraph the evidence spans index into")
+    supersedes: str | None = Field(default=None, description="alert_id of the story alert this one escalates")
+    escalation: EscalationReason | None = None
+    articles: int = Field(default=1, ge=1, description="distinct articles about the story in the window")
+    sources: int = Field(default=1, ge=0, description="distinct sources (outlets) in the window")
+    article_ids: list[str] = []
+    window_start: datetime | None = None
+    window_end: datetime | None = None
 
     @staticmethod
-    def make_alert_id(event_id: str, category: str) -> str:
-        return stable_id("alert", event_id, category)
+    def make_alert_id(story_key: str, window_start: datetime, severity: str) -> str:
+        """One id per story, window and severity: a replay can only ever repeat an id."""
+        return stable_id("alert", story_key, window_start.isoformat(), severity)
 
 
 class DeadLetter(WireModel):

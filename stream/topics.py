@@ -16,22 +16,27 @@ from stream.models import CATEGORIES
 class TopicNames:
     paragraphs: str
     tagged: str
+    mentions: str
     dlq: str
     alerts: str
     alerts_by_category: dict[str, str]
+    sink_dlq: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "TopicNames":
         return cls(
             paragraphs=settings.topic_paragraphs,
             tagged=settings.topic_tagged,
+            mentions=settings.topic_mentions,
             dlq=settings.topic_dlq,
             alerts=settings.topic_alerts,
             alerts_by_category={c: settings.alert_topic_for(c) for c in CATEGORIES},
+            sink_dlq=settings.topic_sink_dlq,
         )
 
     def all(self) -> list[str]:
-        return [self.paragraphs, self.tagged, self.dlq, self.alerts, *self.alerts_by_category.values()]
+        return [self.paragraphs, self.tagged, self.mentions, self.dlq, self.alerts,
+                *self.alerts_by_category.values(), self.sink_dlq]
 
 
 async def ensure_topics(settings: Settings, names: TopicNames | None = None) -> list[str]:

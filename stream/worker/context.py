@@ -1,4 +1,7 @@
-"""What every agent of the worker shares: settings, metrics, topics and the current tagger."""
+"""What every agent of the worker shares: settings, metrics, topics, sending and dead letters.
+
+Stage packages (tagging, alerting, sinks, live) build on this; it imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,11 @@ from faust.exceptions import ProducerSendError
 
 from stream.config import Settings
 from stream.metrics import Metrics
-from stream.tagging.reload import RulesWatcher
 from stream.topics import TopicNames
-from stream.worker.deadletter import dead_letter
-from stream.worker.decode import DecodeError
+from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
 
 log = logging.getLogger("stream.worker")
+Handler = Callable[["WorkerContext", faust.types.Message], Awaitable[object]]
 MAX_BACKOFF_SECONDS = 5.0
 
 
@@ -41,27 +43,44 @@ class WorkerContext:
     settings: Settings
     metrics: Metrics
     names: TopicNames
-    watcher: RulesWatcher
     paragraphs: faust.TopicT
     tagged: faust.TopicT
+    mentions: faust.TopicT
     dlq: faust.TopicT
     alerts: faust.TopicT
     alerts_by_category: dict[str, faust.TopicT]
     broker_contact: BrokerContact = field(default_factory=BrokerContact)
+    # Extra fields of the /readyz body, filled by stages (e.g. the rules version in force).
+    readiness_info: dict[str, Callable[[], str]] = field(default_factory=dict)
 
-    def add_agent(
-        self, name: str, topic: faust.TopicT, handle: Callable[["WorkerContext", faust.types.Message], Awaitable[object]]
-    ) -> None:
+    def add_agent(self, name: str, topic: faust.TopicT, handle: Handler, failure_reason: str) -> None:
         """Run ``handle(ctx, message)`` for every raw record of ``topic``, in order, as agent ``name``.
 
-        The stream's events are acknowledged only after ``handle`` returns.
+        The stream's events are acknowledged only after ``handle`` returns. A record the handler
+        cannot process is dead-lettered (see :meth:`process`) and the agent goes on.
         """
 
         async def agent(stream: faust.StreamT) -> None:
             async for event in stream.events():
-                await handle(self, event.message)
+                await self.process(event.message, handle, failure_reason)
 
         self.app.agent(topic, name=name)(agent)
+
+    async def process(self, message: faust.types.Message, handle: Handler, failure_reason: str) -> object:
+        """``handle`` one record; on failure dead-letter it, never stop the stream.
+
+        A :class:`RejectedRecord` (e.g. a decode error) carries its own reason; any other
+        exception of the stage's logic is dead-lettered as a :class:`StageFailure` with
+        ``failure_reason``.
+        """
+        try:
+            return await handle(self, message)
+        except RejectedRecord as rejected:
+            await self.send_dead_letter(message, rejected)
+        except Exception as exc:  # noqa: BLE001 - one bad record must not stop the agent
+            log.exception("%s on %s[%d]@%d", failure_reason, message.topic, message.partition, message.offset)
+            await self.send_dead_letter(message, StageFailure(failure_reason, f"{type(exc).__name__}: {exc}"))
+        return None
 
     async def publish(self, topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
         """Send, retrying transient broker errors until they pass.
@@ -82,7 +101,7 @@ class WorkerContext:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def send_dead_letter(self, message: faust.types.Message, error: DecodeError) -> None:
+    async def send_dead_letter(self, message: faust.types.Message, error: RejectedRecord) -> None:
         """Publish the raw record with its reason, count it, and let the agent move on."""
         record = dead_letter(
             reason=error.reason,

@@ -16,6 +16,19 @@ MAX_PAYLOAD_BYTES = 256 * 1024  # base64 makes it ~350 KB, well under Kafka's 1 
 MAX_KEY_BYTES = 4 * 1024
 
 
+class RejectedRecord(Exception):
+    """A record a stage will not process; ``reason`` is a short, bounded code (a metric label)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class StageFailure(RejectedRecord):
+    """A stage's own logic raised on one record (a bug or an input nobody foresaw)."""
+
+
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 

@@ -6,20 +6,17 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from stream.worker.deadletter import RejectedRecord
+
 M = TypeVar("M", bound=BaseModel)
 
-# Every reason code a record can be dead-lettered with: the label values of
-# stream_dead_letters_total. All but the last come from decode(); the tagging agent adds it.
-REASONS = ("empty", "not_bytes", "too_large", "invalid_utf8", "invalid_json", "schema", "too_long", "tagger_error")
+# The reason codes decode() rejects a record with (label values of stream_dead_letters_total;
+# each stage adds the code of its own failures).
+REASONS = ("empty", "not_bytes", "too_large", "invalid_utf8", "invalid_json", "schema", "too_long")
 
 
-class DecodeError(Exception):
-    """A record that cannot be accepted; ``reason`` is a short, bounded code for metrics."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class DecodeError(RejectedRecord):
+    """Wire bytes that are not a valid record of the expected model."""
 
 
 def decode(model: type[M], raw: bytes | None, *, max_bytes: int, max_text_chars: int | None = None) -> M:

@@ -1,4 +1,4 @@
-"""Periodic work beside the agents: rules hot reload, consumer lag, rebalance counting."""
+"""Periodic work beside the agents: consumer lag and rebalance counting."""
 
 from __future__ import annotations
 
@@ -25,25 +25,6 @@ class RebalanceSensor(Sensor):
         return super().on_rebalance_start(app)
 
 
-class RulesReloader:
-    """Swap in changed rules between events and count the outcome; the watcher logs each one."""
-
-    def __init__(self, ctx: WorkerContext) -> None:
-        self.ctx = ctx
-        self._failures_counted = ctx.watcher.failures
-
-    def poll(self) -> bool:
-        watcher, m = self.ctx.watcher, self.ctx.metrics
-        changed = watcher.poll()
-        if changed:
-            m.rules_reloads.labels(outcome="success").inc()
-            m.rules_info.info({"version": watcher.tagger.version})
-        if watcher.failures > self._failures_counted:
-            m.rules_reloads.labels(outcome="error").inc(watcher.failures - self._failures_counted)
-            self._failures_counted = watcher.failures
-        return changed
-
-
 class LagMonitor:
     """Lag = end offset - committed offset of the worker's group, per input topic partition.
 
@@ -52,7 +33,7 @@ class LagMonitor:
 
     def __init__(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
-        self.topics = [ctx.names.paragraphs, ctx.names.tagged]
+        self.topics = [ctx.names.paragraphs, ctx.names.tagged, ctx.names.mentions]
         self._clients: tuple[AIOKafkaAdminClient, AIOKafkaConsumer] | None = None
 
     async def _connect(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
@@ -104,11 +85,6 @@ def register(ctx: WorkerContext) -> None:
     app = ctx.app
     app.sensors.add(RebalanceSensor(ctx))
     lag = LagMonitor(ctx)
-    reloader = RulesReloader(ctx)
-
-    @app.timer(interval=ctx.settings.rules_poll_seconds, name="reload-rules")
-    async def poll_rules() -> None:
-        reloader.poll()
 
     @app.timer(interval=LAG_INTERVAL_SECONDS, name="consumer-lag")
     async def update_lag() -> None:

@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from subprocess import Popen
 
+from pydantic import SecretStr
+
 from stream.broker.readiness import tcp_open
 from stream.config import Settings
 from stream.errors import StreamError
@@ -25,6 +27,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The STREAM_* variables that reproduce ``settings`` in a child process."""
     env = {}
     for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()  # str() would give the mask, not the secret
         if value is not None:
             env[f"STREAM_{name.upper()}"] = str(value)
     return env

@@ -39,5 +39,6 @@ def register(ctx: WorkerContext) -> None:
     @app.page("/readyz")
     async def readyz(self, request):  # type: ignore[no-untyped-def]
         ready, detail = is_ready(ctx, max_contact_age=3 * LAG_INTERVAL_SECONDS)
-        body = json.dumps({"ready": ready, "detail": detail, "rules_version": ctx.watcher.tagger.version})
+        info = {name: read() for name, read in ctx.readiness_info.items()}
+        body = json.dumps({"ready": ready, "detail": detail, **info})
         return self.bytes(body.encode(), content_type="application/json", status=200 if ready else 503)

@@ -25,6 +25,8 @@ def isolated_settings(bootstrap: str, state_dir: Path, **overrides: object) -> S
         app_id=f"it-{run}",
         topic_paragraphs=f"it-{run}-paragraphs",
         topic_tagged=f"it-{run}-paragraphs-tagged",
+        topic_mentions=f"it-{run}-story-mentions",
+        topic_sink_dlq=f"it-{run}-sink-dead-letters",
         topic_dlq=f"it-{run}-paragraphs-dlq",
         topic_alerts=f"it-{run}-alerts",
         topic_alerts_prefix=f"it-{run}-alerts-",
