@@ -108,6 +108,16 @@ class Actor(WireModel):
     role: ActorRole = "party"
 
 
+def actors_phrase(actors: list[Actor]) -> str:
+    """'KP -> RU' when the text says who supplies whom, else the parties named (at most six)."""
+    suppliers = [a.code or a.name for a in actors if a.role == "supplier"]
+    recipients = [a.code or a.name for a in actors if a.role == "recipient"]
+    if suppliers and recipients:
+        return f"{'/'.join(dict.fromkeys(suppliers))} -> {'/'.join(dict.fromkeys(recipients))}"
+    names = list(dict.fromkeys(a.code or a.name for a in actors))
+    return ", ".join(names[:6])
+
+
 class Tag(WireModel):
     category: Category
     score: float = Field(ge=0.0, le=1.0)

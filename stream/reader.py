@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError
@@ -53,15 +54,22 @@ class TopicReader:
         assert self._consumer is not None, "use 'async with TopicReader(...)'"
         return self._consumer
 
-    async def seek(self, from_beginning: bool) -> None:
-        """Position every partition at its start or end, and remember the current end."""
+    async def seek(self, from_beginning: bool = False, since: datetime | None = None) -> None:
+        """Position every partition at its start, at the first record at or after ``since``, or
+        at its end; remember the current end."""
         tps = list(self.consumer.assignment())
         for tp in tps:
             # Let the initial offset reset that assign() started finish first: landing after
             # our seek, it would move the position (seen as an empty read now and then).
             await self.consumer.position(tp)
         self._end = await self.consumer.end_offsets(tps)
-        starts = await self.consumer.beginning_offsets(tps) if from_beginning else self._end
+        if since is not None:
+            found = await self.consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
+            starts = {tp: found[tp].offset if found.get(tp) is not None else self._end[tp] for tp in tps}
+        elif from_beginning:
+            starts = await self.consumer.beginning_offsets(tps)
+        else:
+            starts = self._end
         for tp in tps:
             self.consumer.seek(tp, starts[tp])
 

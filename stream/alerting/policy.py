@@ -1,76 +1,136 @@
-"""Pure alert policy: one alert per tag of a tagged paragraph.
+"""The stateful alert policy, pure: a story's state and one mention in, a decision out.
 
-This stateless first policy maps stance and score to severity. The stateful policy (windowed
-tables, escalation, dedup) will wrap :func:`build_alerts` and fill ``window_count``.
+:func:`decide` never mutates its input; the caller publishes the decision's alert first and
+stores the new state after, so a crash in between repeats an alert id rather than losing it.
 """
 
 from __future__ import annotations
 
-from stream.models import Actor, Alert, Severity, Stance, Tag, TaggedParagraph, utc_now
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-_WEAK_STANCES = {Stance.DENIED, Stance.NEGATED}
-_SPECULATIVE_STANCES = {Stance.ALLEGED, Stance.FEARED, Stance.PLANNED, Stance.HYPOTHETICAL}
-HIGH_SCORE = 0.7
+from stream.alerting.stories import (
+    MAX_ARTICLE_IDS, StoryState, Thresholds, WindowState, count, severity_of, tier, window_start,
+)
+from stream.models import Alert, EscalationReason, StoryMention, actors_phrase, severity_rank
+
 SUMMARY_EVIDENCE_CHARS = 160
-
 CATEGORY_LABELS = {"arms_trade": "Arms trade", "sanctions": "Sanctions"}
 
 
-def severity_for(tag: Tag) -> Severity:
-    if tag.stance in _WEAK_STANCES:
-        return "low"
-    if tag.stance in _SPECULATIVE_STANCES or tag.score < HIGH_SCORE:
-        return "medium"
-    return "high"
+@dataclass(frozen=True)
+class Decision:
+    state: StoryState
+    changed: bool  # False: nothing to store (a duplicate)
+    alert: Alert | None = None
+    suppressed: str | None = None  # 'duplicate' or 'in_window' when no alert is raised
 
 
-def actors_phrase(actors: list[Actor]) -> str:
-    """'KP -> RU' when the text says who supplies whom, else the parties named (at most six)."""
-    suppliers = [a.code or a.name for a in actors if a.role == "supplier"]
-    recipients = [a.code or a.name for a in actors if a.role == "recipient"]
-    if suppliers and recipients:
-        return f"{'/'.join(dict.fromkeys(suppliers))} -> {'/'.join(dict.fromkeys(recipients))}"
-    names = list(dict.fromkeys(a.code or a.name for a in actors))
-    return ", ".join(names[:6])
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
 
 
-def summarize(tag: Tag, paragraph: TaggedParagraph) -> str:
-    label = CATEGORY_LABELS[tag.category]
-    actors = actors_phrase(tag.actors)
-    quote = "; ".join(dict.fromkeys(e.text for e in tag.evidence))
-    if len(quote) > SUMMARY_EVIDENCE_CHARS:
-        quote = quote[: SUMMARY_EVIDENCE_CHARS - 1] + "…"
-    where = paragraph.title or paragraph.article_id
-    parts = [f"{label} ({tag.stance.value})"]
+def evidence_quote(mention: StoryMention, limit: int = SUMMARY_EVIDENCE_CHARS) -> str:
+    quote = "; ".join(dict.fromkeys(e.text for e in mention.tag.evidence))
+    return quote if len(quote) <= limit else quote[: limit - 1] + "…"
+
+
+def summarize(window: WindowState, category: str, escalation: EscalationReason | None) -> str:
+    best = window.best
+    assert best is not None
+    parts = [f"{category_label(category)} ({window.stance.value})"]
+    if escalation:
+        parts.insert(0, f"Escalated ({escalation.replace('_', ' ')}):")
+    actors = actors_phrase(window.actors)
     if actors:
         parts.append(f"[{actors}]")
-    parts.append(f'"{quote}" in {where!r} ¶{paragraph.paragraph_index + 1}')
+    articles, sources = len(window.article_ids), len(window.sources)
+    parts.append(f"{articles} article{'s' * (articles != 1)}, {sources} source{'s' * (sources != 1)}:")
+    where = best.title or best.article_id
+    parts.append(f'"{evidence_quote(best)}" in {where!r} ¶{best.paragraph_index + 1}')
     return " ".join(parts)
 
 
-def build_alerts(paragraph: TaggedParagraph) -> list[Alert]:
-    """One alert per tag; ``alert_id`` depends only on the event and category."""
-    now = utc_now()
-    return [
-        Alert(
-            alert_id=Alert.make_alert_id(paragraph.event_id, tag.category),
-            category=tag.category,
-            severity=severity_for(tag),
-            summary=summarize(tag, paragraph),
-            stance=tag.stance,
-            score=tag.score,
-            actors=tag.actors,
-            evidence=tag.evidence,
-            event_id=paragraph.event_id,
-            article_id=paragraph.article_id,
-            paragraph_index=paragraph.paragraph_index,
-            title=paragraph.title,
-            source=paragraph.source,
-            rules_version=paragraph.rules_version,
-            first_seen=paragraph.tagged_at,
-            last_seen=paragraph.tagged_at,
-            ingested_at=paragraph.ingested_at,
-            raised_at=now,
-        )
-        for tag in paragraph.tags
-    ]
+def build_alert(
+    state: StoryState, window: WindowState, trigger: StoryMention, th: Thresholds,
+    escalation: EscalationReason | None, now: datetime,
+) -> Alert:
+    """The story's alert for ``window``: counts, article ids and its strongest evidence."""
+    best = window.best
+    assert best is not None and window.first_seen is not None and window.last_seen is not None
+    severity = severity_of(window, th)
+    return Alert(
+        alert_id=Alert.make_alert_id(state.story_key, window.start, severity),
+        category=best.tag.category,
+        severity=severity,
+        summary=summarize(window, best.tag.category, escalation),
+        stance=window.stance,
+        score=best.tag.score,
+        actors=window.actors,
+        evidence=best.tag.evidence,
+        event_id=best.event_id,
+        article_id=best.article_id,
+        paragraph_index=best.paragraph_index,
+        title=best.title,
+        source=best.source,
+        text=best.text,
+        rules_version=trigger.rules_version,
+        window_count=window.mentions,
+        first_seen=window.first_seen,
+        last_seen=window.last_seen,
+        ingested_at=trigger.ingested_at,  # the paragraph that raised it: end-to-end latency
+        raised_at=now,
+        story_key=state.story_key,
+        supersedes=window.alert_id if escalation else None,
+        escalation=escalation,
+        articles=len(window.article_ids),
+        sources=len(window.sources),
+        article_ids=window.article_ids[:MAX_ARTICLE_IDS],
+        window_start=window.start,
+        window_end=window.start + timedelta(seconds=th.window_seconds),
+    )
+
+
+def _window_for(state: StoryState, start: datetime, th: Thresholds) -> WindowState:
+    """The state's window starting at ``start``, created if new; windows beyond retention go."""
+    for window in state.windows:
+        if window.start == start:
+            return window
+    window = WindowState(start=start)
+    state.windows.append(window)
+    state.windows.sort(key=lambda w: w.start)
+    keep = max(1, th.retention_seconds // th.window_seconds + 1)
+    del state.windows[:-keep]  # the oldest go first, even a late window just made
+    return window if window in state.windows else WindowState(start=start)
+
+
+def _escalation(window: WindowState, th: Thresholds) -> EscalationReason:
+    now_tier = tier(window, th)
+    if now_tier > window.alert_tier:
+        return "surge" if now_tier == 2 else "corroborated"
+    return "stance_hardened"
+
+
+def decide(state: StoryState | None, mention: StoryMention, th: Thresholds, now: datetime,
+           partition: int | None = None) -> Decision:
+    """What one mention does to its story: raise, escalate, or suppress (and why)."""
+    start = window_start(mention.event_time, th.window_seconds)
+    if state is not None:
+        for window in state.windows:
+            if window.start == start and mention.event_id in window.event_ids:
+                return Decision(state=state, changed=False, suppressed="duplicate")
+        state = state.model_copy(deep=True)
+    else:
+        state = StoryState(story_key=mention.story_key, touched_at=now)
+    state.touched_at = now
+    if partition is not None:
+        state.partition = partition
+    window = _window_for(state, start, th)
+    count(window, mention)
+    severity = severity_of(window, th)
+    if window.severity is not None and severity_rank(severity) <= severity_rank(window.severity):
+        return Decision(state=state, changed=True, suppressed="in_window")
+    escalation = None if window.severity is None else _escalation(window, th)
+    alert = build_alert(state, window, mention, th, escalation, now)
+    window.alert_id, window.severity, window.alert_tier = alert.alert_id, alert.severity, tier(window, th)
+    return Decision(state=state, changed=True, alert=alert)

@@ -10,19 +10,27 @@ from collections import OrderedDict
 from pydantic import ValidationError
 from rich.console import Console
 
+from stream.alertfilter import AlertFilter, FilterError, parse_category, parse_severity, parse_since
 from stream.cli.common import add_bootstrap_arg, console, settings_from_args
 from stream.cli.render import alert_block, print_alerts
-from stream.models import CATEGORIES, Alert
+from stream.errors import ConfigError
+from stream.models import CATEGORIES, SEVERITIES, Alert
 from stream.reader import TopicReader
 
 SEEN_LIMIT = 100_000
 
 
-def _category(value: str) -> str:
-    normalised = value.replace("-", "_").lower()
-    if normalised not in CATEGORIES:
-        raise argparse.ArgumentTypeError(f"unknown category {value!r}; choose from {', '.join(CATEGORIES)}")
-    return normalised
+def _argument(parse):  # type: ignore[no-untyped-def]
+    """An argparse type from a filter parser: its FilterError becomes argparse's one-line error."""
+
+    def convert(value: str):  # type: ignore[no-untyped-def]
+        try:
+            return parse(value)
+        except FilterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,22 +41,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "streams alerts as they arrive until Ctrl-C (add --from-beginning to start with the held ones).",
     )
     parser.add_argument("--follow", "-f", action="store_true", help="keep streaming new alerts until Ctrl-C")
-    parser.add_argument("--category", type=_category, help=f"only one category ({', '.join(CATEGORIES)})")
+    parser.add_argument("--category", type=_argument(parse_category),
+                        help=f"only one category ({', '.join(CATEGORIES)})")
+    parser.add_argument("--min-severity", type=_argument(parse_severity), metavar="LEVEL",
+                        help=f"only alerts at least this severe ({' < '.join(SEVERITIES)})")
+    parser.add_argument("--actor", metavar="CODE", help="only alerts naming this actor (ISO code such as RU, or a name)")
+    parser.add_argument("--since", type=_argument(parse_since), metavar="DURATION|TIMESTAMP",
+                        help="only alerts raised since then: 30m, 2h, 1d, or 2024-06-03T09:00:00Z")
     parser.add_argument("--from-beginning", action="store_true", help="with --follow: start from the oldest alert")
     parser.add_argument("--json", action="store_true", help="one Alert JSON object per line")
     add_bootstrap_arg(parser)
     parser.set_defaults(func=run)
 
 
-async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginning: bool, as_json: bool) -> int:
+async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginning: bool, as_json: bool,
+                        wanted: AlertFilter = AlertFilter()) -> int:
     out = Console(highlight=False)
     held: list[Alert] = []
     # A replayed or redelivered paragraph repeats its alert_id: show each once (bounded memory).
     seen: OrderedDict[str, None] = OrderedDict()
     async with TopicReader(bootstrap, [topic]) as reader:
-        await reader.seek(from_beginning=from_beginning or not follow)
+        await reader.seek(from_beginning=from_beginning or not follow, since=wanted.since)
         if follow:
             start = "the oldest alert" if from_beginning else "new alerts only"
+            if wanted.since:
+                start = f"alerts raised since {wanted.since:%Y-%m-%d %H:%M:%S} UTC"
             console.print(f"following '{topic}' from {start}; Ctrl-C to stop")
         async for record in reader.records(follow=follow):
             try:
@@ -57,7 +74,7 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
                 where = f"{record.topic}[{record.partition}]@{record.offset}"
                 console.print(f"[yellow]skipping an unreadable record at {where}: {exc.__class__.__name__}[/]")
                 continue
-            if alert.alert_id in seen:
+            if alert.alert_id in seen or not wanted.matches(alert):
                 continue
             seen[alert.alert_id] = None
             if len(seen) > SEEN_LIMIT:
@@ -76,9 +93,12 @@ async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginn
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    if args.since and args.from_beginning:
+        raise ConfigError("--since and --from-beginning both say where to start: give one")
     topic = settings.alert_topic_for(args.category) if args.category else settings.topic_alerts
+    wanted = AlertFilter(category=args.category, min_severity=args.min_severity, actor=args.actor, since=args.since)
     try:
         return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
-                                         from_beginning=args.from_beginning, as_json=args.json))
+                                         from_beginning=args.from_beginning, as_json=args.json, wanted=wanted))
     except KeyboardInterrupt:
         return 0  # Ctrl-C is how --follow is meant to end

@@ -18,10 +18,10 @@ from stream.broker.readiness import is_reachable
 from stream.cli.broker_cmd import local_broker
 from stream.cli.common import console
 from stream.cli.render import alert_block
-from stream.cli.metrics_summary import summary_table
+from stream.cli.metrics_summary import story_progress, summary_table
 from stream.cli.replay_cmd import DEFAULT_SEEDS, print_summary
 from stream.config import Settings, load_settings
-from stream.errors import BrokerError
+from stream.errors import BrokerError, StreamError
 from stream.ingest.publisher import publish_articles
 from stream.ingest.readers import read_articles
 from stream.ingest.splitter import article_events
@@ -61,14 +61,15 @@ class Outcome:
     expected: int
     missing: int
     alerts: list[Alert]
+    tags: int = 0
 
 
 async def _collect(settings: Settings, worker: WorkerProcess, paths: list[Path], timeout: float) -> Outcome:
-    """Replay while reading tagged paragraphs and alerts, until every replayed paragraph and the
-    alerts its tags call for have arrived, the worker dies, or ``timeout`` passes."""
+    """Replay while reading tagged paragraphs and alerts, until every replayed paragraph is back
+    and the story stage has handled each of its tags, the worker dies, or ``timeout`` passes."""
     articles = list(read_articles(paths))
     event_ids = {e.event_id for a in articles for e in article_events(a)}  # ids are deterministic
-    pending, expected_alerts = set(event_ids), set()
+    pending, tags = set(event_ids), 0
     alerts: dict[str, Alert] = {}
     async with TopicReader(settings.bootstrap_servers, [settings.topic_tagged, settings.topic_alerts]) as reader:
         await reader.seek(from_beginning=False)
@@ -80,18 +81,28 @@ async def _collect(settings: Settings, worker: WorkerProcess, paths: list[Path],
                 paragraph = TaggedParagraph.model_validate_json(record.value)
                 if paragraph.event_id in pending:
                     pending.discard(paragraph.event_id)
-                    expected_alerts.update(Alert.make_alert_id(paragraph.event_id, t.category) for t in paragraph.tags)
+                    tags += len(paragraph.tags)
             elif record is not None:
                 alert = Alert.model_validate_json(record.value)
-                if alert.event_id in event_ids and alert.alert_id not in alerts:
+                if alert.alert_id not in alerts:
                     alerts[alert.alert_id] = alert
                     console.print(alert_block(alert))
-            finished = replay.done() and not pending and expected_alerts <= alerts.keys()
+            finished = replay.done() and not pending and _stories_done(worker, tags, len(alerts))
             failed = replay.done() and replay.exception() is not None
             if finished or failed or time.monotonic() > deadline or not worker.running():
                 break
         print_summary(await replay, settings.topic_paragraphs)
-    return Outcome(expected=len(event_ids), missing=len(pending), alerts=list(alerts.values()))
+    return Outcome(expected=len(event_ids), missing=len(pending), alerts=list(alerts.values()), tags=tags)
+
+
+def _stories_done(worker: WorkerProcess, tags: int, alerts_read: int) -> bool:
+    """The demo's worker started at zero: done once its story stage has handled every tag and
+    every alert it raised has been read back."""
+    try:
+        mentions, raised = story_progress(worker.metrics_text())
+    except (OSError, StreamError):
+        return False
+    return mentions >= tags and alerts_read >= raised
 
 
 def _keep_running(worker: WorkerProcess) -> int:
@@ -120,8 +131,8 @@ def run(args: argparse.Namespace) -> int:
         outcome = asyncio.run(_collect(settings, worker, args.paths or [DEFAULT_SEEDS], args.timeout))
         time.sleep(0.5)  # let the last counters land before reading them
         console.print(summary_table(worker.metrics_text(), f"{worker.base_url}/metrics"))
-        console.print(f"{len(outcome.alerts)} alert(s) for {outcome.expected} paragraph(s); "
-                      f"metrics: {worker.base_url}/metrics")
+        console.print(f"{len(outcome.alerts)} alert record(s) for {outcome.tags} tag(s) of {outcome.expected} "
+                      f"paragraph(s) (stories seen before raise nothing new); metrics: {worker.base_url}/metrics")
         if outcome.missing:
             console.print(f"[red]{outcome.missing} of {outcome.expected} paragraphs did not come back "
                           f"within {args.timeout:.0f} s[/]; worker log: {worker.log_file}")

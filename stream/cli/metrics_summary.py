@@ -22,6 +22,12 @@ def _sum(totals: Samples, name: str, **labels: str) -> float:
     return sum(v for (n, lbls), v in totals.items() if n == name and all((k, w) in lbls for k, w in labels.items()))
 
 
+def story_progress(metrics_text: str) -> tuple[float, float]:
+    """Tags the story stage has finished with (raised, escalated or suppressed), and alerts raised."""
+    totals = metric_totals(metrics_text)
+    return _sum(totals, "stream_story_mentions_total"), _sum(totals, "stream_alerts_total")
+
+
 def summary_table(metrics_text: str, metrics_url: str) -> Table:
     totals = metric_totals(metrics_text)
     table = Table(title=f"summary (from {metrics_url})")
@@ -31,8 +37,15 @@ def summary_table(metrics_text: str, metrics_url: str) -> Table:
     table.add_column("total", justify="right")
     consumed = _sum(totals, "stream_paragraphs_consumed_total")
     table.add_row("paragraphs consumed", "", "", f"{consumed:.0f}")
-    for label, name in (("tags", "stream_tags_total"), ("alerts", "stream_alerts_total")):
-        per = [_sum(totals, name, category=c) for c in CATEGORIES]
+    rows = (
+        ("tags", "stream_tags_total", {}),
+        ("alerts raised", "stream_alerts_total", {}),
+        ("  of which escalations", "stream_alerts_escalated_total", {}),
+        ("suppressed: same story", "stream_alerts_suppressed_total", {"reason": "in_window"}),
+        ("suppressed: seen before", "stream_alerts_suppressed_total", {"reason": "duplicate"}),
+    )
+    for label, name, labels in rows:
+        per = [_sum(totals, name, category=c, **labels) for c in CATEGORIES]
         table.add_row(label, *(f"{v:.0f}" for v in per), f"{sum(per):.0f}")
     table.add_row("dead letters", "", "", f"{_sum(totals, 'stream_dead_letters_total'):.0f}")
     return table

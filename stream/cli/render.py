@@ -5,10 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from stream.alerting.policy import actors_phrase
-from stream.models import Alert
+from stream.models import Alert, actors_phrase
 
-SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "dim"}
 TABLE_MIN_WIDTH = 120
 
 
@@ -17,14 +16,21 @@ def evidence_quote(alert: Alert, limit: int = 90) -> str:
     return f'"{quote if len(quote) <= limit else quote[: limit - 1] + "…"}"'
 
 
+def story_counts(alert: Alert) -> str:
+    """'3 art/2 src' and, for an escalation, what escalated it."""
+    counts = f"{alert.articles} art/{alert.sources} src"
+    return f"{counts} ↑{alert.escalation.replace('_', ' ')}" if alert.escalation else counts
+
+
 def alert_row(alert: Alert) -> list[str]:
-    """Time, severity, category, stance, actors, where, and the evidence that fired."""
+    """Time, severity, category, stance, actors, story counts, where, and the evidence that fired."""
     return [
         alert.raised_at.strftime("%H:%M:%S"),
         f"[{SEVERITY_STYLE[alert.severity]}]{alert.severity}[/]",
         alert.category,
         alert.stance.value,
         actors_phrase(alert.actors),
+        story_counts(alert),
         f"{alert.article_id} ¶{alert.paragraph_index + 1}",
         evidence_quote(alert),
     ]
@@ -33,8 +39,8 @@ def alert_row(alert: Alert) -> list[str]:
 def alert_block(alert: Alert) -> str:
     """Two lines: the facts, then where and the evidence, indented."""
     style = SEVERITY_STYLE[alert.severity]
-    head = (f"{alert.raised_at:%H:%M:%S}  [{style}]{alert.severity:<6}[/]  {alert.category:<10}  "
-            f"{alert.stance.value:<12}  {actors_phrase(alert.actors)}")
+    head = (f"{alert.raised_at:%H:%M:%S}  [{style}]{alert.severity:<8}[/]  {alert.category:<10}  "
+            f"{alert.stance.value:<12}  {actors_phrase(alert.actors)}  [dim]({story_counts(alert)})[/]")
     where = f"{alert.article_id} ¶{alert.paragraph_index + 1}"
     return f"{head}\n          [dim]{where}:[/] {evidence_quote(alert)}"
 
@@ -44,6 +50,7 @@ def alerts_table(title: str | None = None) -> Table:
     for name in ("time", "severity", "category", "stance"):
         table.add_column(name, no_wrap=True)
     table.add_column("actors", max_width=22, overflow="fold")
+    table.add_column("story", max_width=18, overflow="fold")
     table.add_column("where", max_width=34, overflow="fold")
     table.add_column("evidence", min_width=30, ratio=1, overflow="fold")
     return table

@@ -20,7 +20,7 @@ from stream.topics import TopicNames
 from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
 
 log = logging.getLogger("stream.worker")
-Handler = Callable[["WorkerContext", faust.types.Message], Awaitable[object]]
+Handler = Callable[["WorkerContext", "faust.types.Message"], Awaitable[object]]
 MAX_BACKOFF_SECONDS = 5.0
 
 

@@ -21,6 +21,9 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         ("replay", "--rate", "fast"),
         ("replay", "--rate", "-1"),
         ("alerts", "--category", "weather"),
+        ("alerts", "--min-severity", "urgent"),
+        ("alerts", "--since", "yesterday"),
+        ("alerts", "--since", "2h", "--from-beginning"),
         ("broker", "restart"),
     ],
 )
