@@ -51,7 +51,6 @@ class StoryStage:
         with m.stage_duration.labels(stage="alert").time():
             mention = decode(StoryMention, message.value, max_bytes=2 * ctx.settings.max_event_bytes)
             category = mention.tag.category
-            m.story_mentions.labels(category=category).inc()
             decision = decide(self.store.get(mention.story_key), mention, self.thresholds, self.clock(),
                               partition=message.partition)
         alert = decision.alert
@@ -63,6 +62,7 @@ class StoryStage:
             self.store.put(decision.state)
         if decision.suppressed:
             m.alerts_suppressed.labels(category=category, reason=decision.suppressed).inc()
+        m.story_mentions.labels(category=category).inc()  # last: counted once fully handled
         return alert
 
     def expire(self, now: datetime, partitions: set[int] | None) -> int:

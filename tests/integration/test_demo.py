@@ -32,7 +32,7 @@ def test_demo_starts_a_broker_replays_seeds_and_prints_alerts_and_summary(tmp_pa
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "starting the local Kafka broker" in output and "stopping the local Kafka broker" in output
-    alert_lines = re.findall(r"^\d\d:\d\d:\d\d  (?:high|medium|low)\s+(arms_trade|sanctions) ", output, re.MULTILINE)
+    alert_lines = re.findall(r"^\d\d:\d\d:\d\d  (?:critical|high|medium|low)\s+(arms_trade|sanctions) ", output, re.MULTILINE)
     assert {"arms_trade", "sanctions"} <= set(alert_lines), output
     assert "summary (from http://127.0.0.1:" in output
     assert "were tagged within" not in output, output  # every paragraph came back in time
