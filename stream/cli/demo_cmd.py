@@ -16,6 +16,7 @@ from pathlib import Path
 from stream.broker import LocalBroker
 from stream.broker.readiness import is_reachable
 from stream.cli.broker_cmd import local_broker
+from stream.cli.alerts_cmd import stream_alerts
 from stream.cli.common import console
 from stream.cli.render import alert_block
 from stream.cli.metrics_summary import story_progress, summary_table
@@ -133,6 +134,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(summary_table(worker.metrics_text(), f"{worker.base_url}/metrics"))
         console.print(f"{len(outcome.alerts)} alert record(s) for {outcome.tags} tag(s) of {outcome.expected} "
                       f"paragraph(s) (stories seen before raise nothing new); metrics: {worker.base_url}/metrics")
+        if not outcome.alerts and not outcome.missing and outcome.tags:
+            # A rerun: every story was alerted before, so dedup raised nothing new. Show what is held.
+            console.print("no new alerts: every story in this replay was alerted before (deduplicated)")
+            asyncio.run(stream_alerts(settings.bootstrap_servers, settings.topic_alerts, follow=False,
+                                      from_beginning=True, as_json=False))
         if outcome.missing:
             console.print(f"[red]{outcome.missing} of {outcome.expected} paragraphs did not come back "
                           f"within {args.timeout:.0f} s[/]; worker log: {worker.log_file}")
