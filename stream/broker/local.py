@@ -44,6 +44,15 @@ Configuration:
 """
 
 
+def new_cluster_id() -> str:
+    """16 random bytes, base64url without padding, never starting with '-' (as Kafka's own
+    ``Uuid.randomUuid()`` guarantees), so no command line can read it as an option."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,10 +110,14 @@ class LocalBroker:
 
     def _cluster_id(self) -> str:
         path = self.state / "cluster.id"
-        if not path.exists():
-            raw = uuid.uuid4().bytes
-            path.write_text(base64.urlsafe_b64encode(raw).decode().rstrip("="))
-        return path.read_text().strip()
+        if path.exists():
+            existing = path.read_text().strip()
+            # An id with a leading dash never formatted (the tool read it as an option): replace it.
+            if existing and not existing.startswith("-"):
+                return existing
+        cluster_id = new_cluster_id()
+        path.write_text(cluster_id)
+        return cluster_id
 
     def _java(self) -> str:
         java = shutil.which("java")
@@ -130,7 +143,7 @@ class LocalBroker:
             "-cp", f"{libs.resolve()}/*",
         ]
         fmt = subprocess.run(
-            [*base, "kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(props), "-g"],
+            [*base, "kafka.tools.StorageTool", "format", f"--cluster-id={self._cluster_id()}", "-c", str(props), "-g"],
             capture_output=True, text=True,
         )
         if fmt.returncode != 0:
