@@ -43,6 +43,9 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         broker_commit_every=100,
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.consumer_session_timeout_seconds,
+        broker_heartbeat_interval=settings.consumer_heartbeat_seconds,
+        broker_rebalance_timeout=settings.consumer_rebalance_timeout_seconds,
         autodiscover=False,
     )
     metrics: Metrics = build_metrics(registry)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stream.errors import ConfigError
@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     topic_sink_dlq: str = Field(default="sink-dead-letters", description="alerts a sink finally failed to deliver")
     topic_partitions: int = Field(default=4, ge=1, le=1024)
     topic_replication_factor: int = Field(default=1, ge=1, le=32)
+
+    # Consumer group liveness: how fast a dead worker's partitions move to the survivors
+    consumer_session_timeout_seconds: float = Field(
+        default=10.0, ge=6.0, le=300.0, description="a worker silent this long is declared dead (failover time)"
+    )
+    consumer_heartbeat_seconds: float = Field(default=1.0, gt=0, description="heartbeat interval; < session/3")
+    consumer_rebalance_timeout_seconds: float = Field(
+        default=20.0, ge=1.0, description="how long a rebalance waits for members to rejoin"
+    )
+    outage_log_seconds: float = Field(
+        default=5.0, gt=0, description="while Kafka is unreachable: one summary log line this often"
+    )
 
     # Worker web server (metrics, health)
     web_host: str = "127.0.0.1"
@@ -82,6 +94,12 @@ class Settings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected HOST:PORT[,HOST:PORT...], got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_within_session(self) -> "Settings":
+        if self.consumer_heartbeat_seconds * 3 > self.consumer_session_timeout_seconds:
+            raise ValueError("consumer_heartbeat_seconds must be at most a third of consumer_session_timeout_seconds")
+        return self
 
     def alert_topic_for(self, category: str) -> str:
         return f"{self.topic_alerts_prefix}{category.replace('_', '-')}"

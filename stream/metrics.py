@@ -42,6 +42,7 @@ class Metrics:
     sink_deliveries: Counter
     sink_delivery_duration: Histogram
     live_clients: Gauge
+    broker_contact_age: Gauge
     dead_letters: Counter
     stage_duration: Histogram
     end_to_end_latency: Histogram
@@ -103,6 +104,11 @@ def build_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         ),
         live_clients=Gauge(
             f"{PREFIX}_live_clients", "Open server-sent-event connections on /alerts/stream.", **kw
+        ),
+        broker_contact_age=Gauge(
+            f"{PREFIX}_broker_contact_age_seconds",
+            "Seconds since the worker's last successful round trip to Kafka (grows during an outage).",
+            **kw,
         ),
         dead_letters=Counter(
             f"{PREFIX}_dead_letters", "Input records sent to the dead-letter topic.", ["reason"], **kw

@@ -18,6 +18,7 @@ from stream.config import Settings
 from stream.metrics import Metrics
 from stream.topics import TopicNames
 from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
+from stream.worker.outage import OutageReporter
 
 log = logging.getLogger("stream.worker")
 Handler = Callable[["WorkerContext", "faust.types.Message"], Awaitable[object]]
@@ -26,15 +27,31 @@ MAX_BACKOFF_SECONDS = 5.0
 
 @dataclass
 class BrokerContact:
-    """When a monitor last completed a round trip to the broker (None: not yet)."""
+    """When a monitor last completed a round trip to the broker, and whether the latest failed."""
 
-    last: float | None = None
+    started: float = field(default_factory=time.monotonic)
+    last: float | None = None  # None: no round trip yet
+    down_since: float | None = None  # the first failed round trip of the current outage
+    reporter: OutageReporter = field(default_factory=OutageReporter)
 
     def note(self) -> None:
-        self.last = time.monotonic()
+        self.last, self.down_since = time.monotonic(), None
+        self.reporter.reachable()
+
+    def failed(self) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+
+    @property
+    def reachable(self) -> bool:
+        return self.down_since is None
 
     def age(self) -> float | None:
         return None if self.last is None else time.monotonic() - self.last
+
+    def seconds_without_contact(self) -> float:
+        """Since the last round trip (or since start, before the first): a metric's value."""
+        return time.monotonic() - (self.last if self.last is not None else self.started)
 
 
 @dataclass

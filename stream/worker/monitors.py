@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import faust
@@ -12,7 +13,8 @@ from faust.sensors import Sensor
 from stream.worker.context import WorkerContext
 
 log = logging.getLogger("stream.worker")
-LAG_INTERVAL_SECONDS = 5.0
+LAG_INTERVAL_SECONDS = 2.0
+PROBE_TIMEOUT_SECONDS = 3.0  # a broker round trip slower than this counts as failed
 
 
 class RebalanceSensor(Sensor):
@@ -39,8 +41,10 @@ class LagMonitor:
     async def _connect(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         if self._clients is None:
             servers = self.ctx.settings.bootstrap_servers
-            admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-            consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+            timeout_ms = int(PROBE_TIMEOUT_SECONDS * 1000)
+            admin = AIOKafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms)
+            consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False,
+                                        request_timeout_ms=timeout_ms)
             try:
                 await admin.start()
                 await consumer.start()
@@ -52,12 +56,15 @@ class LagMonitor:
 
     async def update(self) -> None:
         try:
-            admin, consumer = await self._connect()
-            committed = await admin.list_consumer_group_offsets(self.ctx.settings.app_id)
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh in aiokafka
-            tps = [TopicPartition(t, p) for t in self.topics for p in sorted(consumer.partitions_for_topic(t) or ())]
-            ends = await consumer.end_offsets(tps)
+            async with asyncio.timeout(PROBE_TIMEOUT_SECONDS * 2):
+                admin, consumer = await self._connect()
+                committed = await admin.list_consumer_group_offsets(self.ctx.settings.app_id)
+                await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh in aiokafka
+                tps = [TopicPartition(t, p) for t in self.topics
+                       for p in sorted(consumer.partitions_for_topic(t) or ())]
+                ends = await consumer.end_offsets(tps)
         except Exception:
+            self.ctx.broker_contact.failed()
             await self.close()  # reconnect from scratch next time
             raise
         self.ctx.broker_contact.note()
@@ -84,6 +91,9 @@ async def _close(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer) -> None
 def register(ctx: WorkerContext) -> None:
     app = ctx.app
     app.sensors.add(RebalanceSensor(ctx))
+    ctx.broker_contact.reporter.summary_seconds = ctx.settings.outage_log_seconds
+    ctx.broker_contact.reporter.install()
+    ctx.metrics.broker_contact_age.set_function(ctx.broker_contact.seconds_without_contact)
     lag = LagMonitor(ctx)
 
     @app.timer(interval=LAG_INTERVAL_SECONDS, name="consumer-lag")
@@ -91,7 +101,8 @@ def register(ctx: WorkerContext) -> None:
         try:
             await lag.update()
         except Exception as exc:  # lag is best effort: never stop the worker for it
-            log.warning("consumer lag update failed: %s", exc)
+            # Filtered like the clients' connection errors: told once, then summarised.
+            log.warning("broker round trip failed (consumer lag not updated): %r", exc)
 
     async def close_lag_clients(app: faust.App, **_: object) -> None:
         await lag.close()

@@ -18,7 +18,10 @@ def is_ready(ctx: WorkerContext, max_contact_age: float) -> tuple[bool, str]:
     assignment = app.consumer.assignment()
     if not assignment:
         return False, "no partitions assigned"
-    age = ctx.broker_contact.age()
+    contact = ctx.broker_contact
+    if not contact.reachable:
+        return False, f"Kafka unreachable for {contact.seconds_without_contact():.0f} s"
+    age = contact.age()
     if age is not None and age > max_contact_age:
         return False, f"no broker round trip for {age:.0f} s"
     return True, f"{len(assignment)} partitions assigned"

@@ -36,3 +36,9 @@ def test_with_validates_overrides_and_ignores_none():
     assert s.with_(bootstrap_servers="h:1,k:2").bootstrap_servers == "h:1,k:2"
     with pytest.raises(ConfigError, match="HOST:PORT"):
         s.with_(bootstrap_servers="nohost")
+
+
+def test_the_heartbeat_must_fit_three_times_in_the_session_timeout():
+    assert Settings().consumer_session_timeout_seconds == 10.0
+    with pytest.raises(ConfigError, match="a third of consumer_session_timeout_seconds"):
+        Settings().with_(consumer_session_timeout_seconds=6.0, consumer_heartbeat_seconds=3.0)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from stream.metrics import build_metrics
 from stream.worker.context import BrokerContact
-from stream.worker.monitors import RulesReloader
+from stream.tagging.agents import TaggingStage
 from stream.worker.web import is_ready
 
 
@@ -19,6 +19,15 @@ def test_ready_once_assigned_and_not_rebalancing():
     assert is_ready(ctx_with(), max_contact_age=15)[0]
     assert is_ready(ctx_with(assignment=set()), max_contact_age=15) == (False, "no partitions assigned")
     assert is_ready(ctx_with(rebalancing=True), max_contact_age=15) == (False, "rebalancing")
+
+
+def test_not_ready_while_the_broker_is_unreachable():
+    ctx = ctx_with(contact_age=1.0)
+    ctx.broker_contact.failed()
+    ready, detail = is_ready(ctx, max_contact_age=15)
+    assert not ready and detail.startswith("Kafka unreachable for")
+    ctx.broker_contact.note()
+    assert is_ready(ctx, max_contact_age=15)[0]
 
 
 def test_not_ready_when_the_broker_has_not_answered_lately():
@@ -42,9 +51,9 @@ class FakeWatcher:
 
 def test_every_failed_reload_is_counted_once_and_success_updates_the_version():
     watcher, metrics = FakeWatcher(), build_metrics()
-    reloader = RulesReloader(SimpleNamespace(watcher=watcher, metrics=metrics))
+    stage = TaggingStage(watcher)  # type: ignore[arg-type]
     watcher.outcomes = ["fail", "same", "fail", "reload", "same"]
-    results = [reloader.poll() for _ in range(5)]
+    results = [stage.reload(SimpleNamespace(metrics=metrics)) for _ in range(5)]
     assert results == [False, False, False, True, False]
     value = metrics.registry.get_sample_value
     assert value("stream_rules_reloads_total", {"outcome": "error"}) == 2
