@@ -27,6 +27,14 @@ def is_ready(ctx: WorkerContext, max_contact_age: float) -> tuple[bool, str]:
     return True, f"{len(assignment)} partitions assigned"
 
 
+def assigned_by_topic(ctx: WorkerContext) -> dict[str, int]:
+    """How many partitions of each topic this worker consumes now (changelogs included)."""
+    counts: dict[str, int] = {}
+    for tp in ctx.app.consumer.assignment():
+        counts[tp.topic] = counts.get(tp.topic, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def register(ctx: WorkerContext) -> None:
     app = ctx.app
 
@@ -43,5 +51,5 @@ def register(ctx: WorkerContext) -> None:
     async def readyz(self, request):  # type: ignore[no-untyped-def]
         ready, detail = is_ready(ctx, max_contact_age=3 * LAG_INTERVAL_SECONDS)
         info = {name: read() for name, read in ctx.readiness_info.items()}
-        body = json.dumps({"ready": ready, "detail": detail, **info})
+        body = json.dumps({"ready": ready, "detail": detail, "partitions": assigned_by_topic(ctx), **info})
         return self.bytes(body.encode(), content_type="application/json", status=200 if ready else 503)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 def isolated_settings(bootstrap: str, state_dir: Path, **overrides: object) -> Settings:
     """Settings whose app id and topics are unique, so test modules never see each other's data."""
     run = uuid.uuid4().hex[:8]
+    overrides = {"topic_partitions": 2, "web_port": free_port(), **overrides}
     return Settings(
         bootstrap_servers=bootstrap,
         app_id=f"it-{run}",
@@ -30,8 +31,6 @@ def isolated_settings(bootstrap: str, state_dir: Path, **overrides: object) -> S
         topic_dlq=f"it-{run}-paragraphs-dlq",
         topic_alerts=f"it-{run}-alerts",
         topic_alerts_prefix=f"it-{run}-alerts-",
-        topic_partitions=2,
-        web_port=free_port(),
         state_dir=state_dir,
         **overrides,
     )
