@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     topic_sink_dlq: str = Field(default="sink-dead-letters", description="alerts a sink finally failed to deliver")
     topic_partitions: int = Field(default=4, ge=1, le=1024)
     topic_replication_factor: int = Field(default=1, ge=1, le=32)
+    topic_min_insync_replicas: int = Field(
+        default=1, ge=1, le=32, description="replicas that must have a write (with acks=all); 2 on a 3-node cluster"
+    )
 
     # Consumer group liveness: how fast a dead worker's partitions move to the survivors
     consumer_session_timeout_seconds: float = Field(

@@ -49,8 +49,10 @@ async def ensure_topics(settings: Settings, names: TopicNames | None = None) -> 
         missing = [t for t in names.all() if t not in existing]
         if not missing:
             return []
+        configs = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
         response = await admin.create_topics([
-            NewTopic(t, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication_factor)
+            NewTopic(t, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication_factor,
+                     topic_configs=configs)
             for t in missing
         ])
         for topic, code, *detail in response.topic_errors:

@@ -8,6 +8,8 @@ The state directory holds everything: ``server.properties``, ``data/`` (log.dirs
 from __future__ import annotations
 
 import base64
+import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -61,11 +63,21 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class BrokerConfig:
+    """One KRaft node (broker and controller in one process).
+
+    A single node votes for itself; a node of a cluster lists every controller in ``voters``
+    (node id, controller port) and shares ``replication`` / ``min_insync`` with the others.
+    """
+
     state_dir: Path
     cache_dir: Path
     port: int = 9092
     controller_port: int | None = None  # None: a free port
     partitions: int = 4
+    node_id: int = 1
+    voters: tuple[tuple[int, int], ...] = ()  # empty: a single node, its own voter
+    replication: int = 1
+    min_insync: int = 1
 
     @property
     def bootstrap(self) -> str:
@@ -84,25 +96,30 @@ class LocalBroker:
         return self.state / "broker.pid"
 
     def _properties(self, controller_port: int) -> str:
-        port, data = self.config.port, (self.state / "data").resolve()
+        c = self.config
+        port, data = c.port, (self.state / "data").resolve()
+        voters = c.voters or ((c.node_id, controller_port),)
+        rf, isr = c.replication, c.min_insync
         return "\n".join([
             "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            f"node.id={c.node_id}",
+            "controller.quorum.voters=" + ",".join(f"{n}@127.0.0.1:{p}" for n, p in voters),
             f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
             f"log.dirs={data}",
-            f"num.partitions={self.config.partitions}",
-            "offsets.topic.replication.factor=1",
+            f"num.partitions={c.partitions}",
+            f"default.replication.factor={rf}",
+            f"min.insync.replicas={isr}",
+            f"offsets.topic.replication.factor={rf}",
             "offsets.topic.num.partitions=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
+            f"transaction.state.log.replication.factor={rf}",
+            f"transaction.state.log.min.isr={isr}",
             "transaction.state.log.num.partitions=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
+            f"share.coordinator.state.topic.replication.factor={rf}",
+            f"share.coordinator.state.topic.min.isr={isr}",
             "group.initial.rebalance.delay.ms=0",
             "auto.create.topics.enable=true",
             "",
@@ -131,7 +148,7 @@ class LocalBroker:
         libs = ensure_jars(self.config.cache_dir)
         for sub in ("data", "logs"):
             (self.state / sub).mkdir(parents=True, exist_ok=True)
-        controller_port = self.config.controller_port or free_port()
+        controller_port = self.config.controller_port or dict(self.config.voters).get(self.config.node_id) or free_port()
         props = self.state / "server.properties"
         props.write_text(self._properties(controller_port))
         log_config = self.state / "log4j2.yaml"
@@ -150,8 +167,8 @@ class LocalBroker:
             raise BrokerError(f"formatting Kafka storage failed: {(fmt.stderr or fmt.stdout).strip()[-1500:]}")
         return [*base, "kafka.Kafka", str(props.resolve())]
 
-    def start(self, timeout: float = 120.0) -> "LocalBroker":
-        """Start in the background (own process group) and wait for a real metadata round trip."""
+    def launch(self) -> None:
+        """Format if needed and start the JVM in the background (own process group); no waiting."""
         running = self.running_pid()
         if running:
             raise BrokerError(f"a broker from {self.state} is already running (pid {running})")
@@ -160,6 +177,20 @@ class LocalBroker:
             raise BrokerError(f"something already listens on {self.config.bootstrap}: choose another port")
         self._child.spawn(self.prepare())
         self.pid_file.write_text(str(self._child.pid))
+
+    def running(self) -> bool:
+        return self._child.running()
+
+    def kill(self) -> None:
+        """SIGKILL the node (a crash, for fault tests): no controlled shutdown."""
+        if self._child.process is not None and self._child.running():
+            os.killpg(self._child.process.pid, signal.SIGKILL)
+            self._child.process.wait(10)
+        self.pid_file.unlink(missing_ok=True)
+
+    def start(self, timeout: float = 120.0) -> "LocalBroker":
+        """Start in the background (own process group) and wait for a real metadata round trip."""
+        self.launch()
         if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._child.running):
             output = self.output_tail()
             self.stop()

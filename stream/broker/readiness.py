@@ -23,12 +23,12 @@ def tcp_open(bootstrap: str, timeout: float = 0.5) -> bool:
         return False
 
 
-async def metadata_round_trip(bootstrap: str, timeout: float = 5.0) -> bool:
+async def metadata_round_trip(bootstrap: str, timeout: float = 5.0, min_brokers: int = 1) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
         await asyncio.wait_for(admin.start(), timeout)
         cluster = await asyncio.wait_for(admin.describe_cluster(), timeout)
-        return bool(cluster.get("brokers"))
+        return len(cluster.get("brokers") or ()) >= min_brokers
     except Exception:  # any failure means "not ready yet"
         return False
     finally:
@@ -43,14 +43,14 @@ def is_reachable(bootstrap: str, timeout: float = 5.0) -> bool:
 
 
 def wait_until_ready(
-    bootstrap: str, timeout: float = 90.0, still_running: Callable[[], bool] = lambda: True
+    bootstrap: str, timeout: float = 90.0, still_running: Callable[[], bool] = lambda: True, min_brokers: int = 1
 ) -> bool:
-    """Poll until a metadata request succeeds; stop early if the broker process died."""
+    """Poll until a metadata request lists ``min_brokers`` brokers; stop early if a broker died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not still_running():
             return False
-        if tcp_open(bootstrap) and asyncio.run(metadata_round_trip(bootstrap)):
+        if tcp_open(bootstrap) and asyncio.run(metadata_round_trip(bootstrap, min_brokers=min_brokers)):
             return True
         time.sleep(0.3)
     return False

@@ -1,11 +1,13 @@
-"""``stream broker [run|start|stop|status]``: the local single-node Kafka broker."""
+"""``stream broker [run|start|stop|status] [--nodes N]``: a local Kafka broker or cluster."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 
 from stream.broker import BrokerConfig, LocalBroker
+from stream.broker.cluster import LocalCluster
 from stream.broker.readiness import is_reachable
 from stream.cli.common import console
 from stream.config import load_settings
@@ -15,12 +17,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "broker",
         help="run a local Apache Kafka broker (KRaft, 127.0.0.1), fetched from Maven Central",
-        description="Run a single-node Kafka broker for development. 'run' (default) stays in the "
-        "foreground until Ctrl-C; 'start'/'stop'/'status' manage a background broker.",
+        description="Run a Kafka broker for development. 'run' (default) stays in the foreground until "
+        "Ctrl-C; 'start'/'stop'/'status' manage a background broker. --nodes 3 runs a replicated "
+        "three-node KRaft cluster (replication factor 3, min.insync.replicas 2).",
     )
     parser.add_argument("action", nargs="?", default="run", choices=["run", "start", "stop", "status"])
     parser.add_argument("--port", type=int, default=None, help="listener port (default: from STREAM_BOOTSTRAP_SERVERS, 9092)")
+    parser.add_argument("--nodes", type=_node_count, default=None, metavar="N",
+                        help="nodes of a local cluster (1-9; default 1, or what runs for stop/status)")
     parser.set_defaults(func=run)
+
+
+def _node_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 9:
+        raise argparse.ArgumentTypeError(f"expected a number of nodes from 1 to 9, got {value!r}")
+    return int(value)
+
+
+def local_cluster(nodes: int, port: int | None = None) -> LocalCluster:
+    settings = load_settings()
+    default_port = int(settings.bootstrap_servers.split(",")[0].rpartition(":")[2])
+    return LocalCluster(settings.state_dir / "cluster", settings.kafka_cache_dir, nodes,
+                        port=port or default_port, partitions=settings.topic_partitions)
+
+
+def _pinned_cluster_size() -> int | None:
+    pinned = load_settings().state_dir / "cluster" / "nodes.json"
+    try:
+        return len(json.loads(pinned.read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def local_broker(port: int | None = None) -> LocalBroker:
@@ -37,6 +63,9 @@ def local_broker(port: int | None = None) -> LocalBroker:
 
 
 def run(args: argparse.Namespace) -> int:
+    nodes = args.nodes or (_pinned_cluster_size() if args.action in ("stop", "status") else None) or 1
+    if nodes > 1:
+        return _run_cluster(args, local_cluster(nodes, args.port))
     broker = local_broker(args.port)
     if args.action == "status":
         pid = broker.running_pid()
@@ -58,4 +87,30 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         console.print("stopping Kafka ...")
         broker.stop()
+        return 0
+
+
+def _run_cluster(args: argparse.Namespace, cluster: LocalCluster) -> int:
+    if args.action == "status":
+        up = is_reachable(cluster.bootstrap)
+        pids = ",".join(str(p or "-") for p in cluster.running_pids())
+        console.print(f"cluster of {cluster.size} pids={pids} bootstrap={cluster.bootstrap} ready={'yes' if up else 'no'}")
+        return 0 if up else 1
+    if args.action == "stop":
+        console.print("cluster stopped" if cluster.stop() else "no cluster was running")
+        return 0
+    console.print(f"starting a {cluster.size}-node Kafka cluster (state in {cluster.state}) ...")
+    cluster.start()
+    console.print(f"[green]Kafka cluster ready[/]: {cluster.bootstrap}")
+    console.print(f"use it with: STREAM_BOOTSTRAP_SERVERS={cluster.bootstrap} "
+                  f"STREAM_TOPIC_REPLICATION_FACTOR={cluster.replication} "
+                  f"STREAM_TOPIC_MIN_INSYNC_REPLICAS={cluster.min_insync}")
+    if args.action == "start":
+        return 0
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return cluster.wait()
+    except KeyboardInterrupt:
+        console.print("stopping the Kafka cluster ...")
+        cluster.stop()
         return 0

@@ -25,6 +25,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         ("alerts", "--since", "yesterday"),
         ("alerts", "--since", "2h", "--from-beginning"),
         ("broker", "restart"),
+        ("broker", "start", "--nodes", "0"),
+        ("broker", "start", "--nodes", "three"),
     ],
 )
 def test_bad_arguments_give_one_line(capsys, argv):
