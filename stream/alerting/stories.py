@@ -24,13 +24,16 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
 
-from stream.models import Actor, Severity, SEVERITIES, Stance, StoryMention, Tag, TaggedParagraph, severity_rank
+from stream.models import (
+    SEVERITIES, Actor, Severity, Stance, StoryMention, Tag, TaggedParagraph, stable_id,
+)
 
 # Per window, at most this many ids are kept: counts stay exact up to here, then saturate.
 MAX_EVENT_IDS = 2000
 MAX_ARTICLE_IDS = 200
 MAX_SOURCES = 100
 MAX_ACTORS = 24
+MAX_KEY_CHARS = 200
 
 STANCE_BASE = {  # a stance's contribution to severity (index into SEVERITIES before the tier)
     Stance.DENIED: -1, Stance.NEGATED: -1,
@@ -63,15 +66,34 @@ def _party(actor: Actor) -> str:
 
 def story_key(tag: Tag, article_id: str) -> str:
     """``category:SUPPLIERS->RECIPIENTS`` when roles are known, else ``category:A+B`` (sorted),
-    else ``category:article:ID`` for a tag that names nobody."""
+    else ``category:article:ID`` for a tag that names nobody. A key longer than
+    ``MAX_KEY_CHARS`` keeps its start and a digest of the whole, so it stays one bounded key."""
     suppliers = sorted({_party(a) for a in tag.actors if a.role == "supplier"})
     recipients = sorted({_party(a) for a in tag.actors if a.role == "recipient"})
-    if suppliers and recipients:
-        return f"{tag.category}:{'+'.join(suppliers)}->{'+'.join(recipients)}"
     parties = sorted({_party(a) for a in tag.actors})
-    if parties:
-        return f"{tag.category}:{'+'.join(parties)}"
-    return f"{tag.category}:article:{article_id}"
+    if suppliers and recipients:
+        key = f"{tag.category}:{'+'.join(suppliers)}->{'+'.join(recipients)}"
+    elif parties:
+        key = f"{tag.category}:{'+'.join(parties)}"
+    else:
+        key = f"{tag.category}:article:{article_id}"
+    if len(key) > MAX_KEY_CHARS:
+        key = f"{key[:MAX_KEY_CHARS - 26]}…#{stable_id(key)}"
+    return key
+
+
+MAX_FUTURE = timedelta(days=1)  # a publication date further ahead than this is bad data
+
+
+def event_time(paragraph: TaggedParagraph) -> datetime:
+    """When the paragraph was published; its ingestion time when it has no date or a date more
+    than a day after ingestion (a bad feed's year 9999 must not make a window that never ends)."""
+    published = paragraph.published_at
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=timezone.utc)
+    if published is None or published > paragraph.ingested_at + MAX_FUTURE:
+        return paragraph.ingested_at
+    return published
 
 
 def mentions_of(paragraph: TaggedParagraph) -> list[StoryMention]:
@@ -79,7 +101,7 @@ def mentions_of(paragraph: TaggedParagraph) -> list[StoryMention]:
     return [
         StoryMention(
             story_key=story_key(tag, paragraph.article_id),
-            event_time=paragraph.published_at or paragraph.ingested_at,
+            event_time=event_time(paragraph),
             tag=tag,
             event_id=paragraph.event_id,
             article_id=paragraph.article_id,

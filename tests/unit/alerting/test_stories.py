@@ -76,3 +76,18 @@ def test_a_story_expires_after_retention_without_mentions():
     state = StoryState(story_key="k", touched_at=T0)
     assert not state.expired(T0 + timedelta(hours=47), 172_800)
     assert state.expired(T0 + timedelta(hours=49), 172_800)
+
+
+def test_a_publication_date_far_in_the_future_is_not_trusted():
+    [m] = mentions_of(tagged(tag(), published_at=datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc)))
+    assert m.event_time == T0
+    [naive] = mentions_of(tagged(tag(), published_at=datetime(2024, 5, 1)))
+    assert naive.event_time == datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+def test_a_story_key_naming_hundreds_of_parties_stays_bounded_and_distinct():
+    many = [Actor(name=f"Trading Company Number {i}", kind="organisation") for i in range(300)]
+    fewer = many[:299]
+    key, other = story_key(tag(actors=many), "art"), story_key(tag(actors=fewer), "art")
+    assert len(key) <= 200 and len(other) <= 200 and key != other
+    assert key.startswith("arms_trade:trading company number 0+")
