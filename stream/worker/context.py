@@ -131,4 +131,7 @@ class WorkerContext:
         )
         await self.publish(self.dlq, message.key, record.to_bytes())
         self.metrics.dead_letters.labels(reason=error.reason).inc()
-        log.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
+        # Info, and the detail escaped and cut: bad input must not flood or corrupt the log (the
+        # dead-letter topic and stream_dead_letters_total carry every one).
+        log.info("dead letter from %s[%d]@%d: %s: %.200r", message.topic, message.partition, message.offset,
+                 error.reason, error.detail)
