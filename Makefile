@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install kafka tools contract bench clean k8s-rules
+.PHONY: demo test install kafka tools contract bench soak clean k8s-rules dashboards
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ tools:
 demo: install kafka
 	$(BIN)/stream demo
 
+## Dashboards without Docker: the worker (and broker) if none answers, a local Prometheus with the console;
+## its URL is printed, Ctrl-C stops. Pass options as ARGS, e.g. make dashboards ARGS="--replay --rate 2".
+dashboards: install kafka
+	$(BIN)/stream dashboards $(ARGS)
+
 ## The test suite: unit tests and integration tests against a real broker.
 test: install kafka tools
 	$(BIN)/pytest
@@ -35,6 +40,12 @@ contract: install
 
 bench: install kafka
 	$(BIN)/python -m bench
+
+## Soak (not part of `make test`): MINUTES of steady replay with worker and broker restarts, then an account.
+MINUTES ?= 10
+RATE ?= 200
+soak: install kafka
+	$(BIN)/python -m bench.soak --minutes $(MINUTES) --rate $(RATE)
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .hypothesis

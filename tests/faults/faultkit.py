@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench.corpus import corpus  # noqa: F401 - re-exported: the fault tests' realistic input
 from stream.ingest.splitter import Article, article_events
-from stream.models import DeadLetter, Source, TaggedParagraph
+from stream.models import DeadLetter, TaggedParagraph
 from stream.worker.process import WorkerProcess
 from tests.integration.helpers import consume_until
 
 REPO = Path(__file__).resolve().parents[2]
-EVAL_SETS = [REPO / "eval" / name for name in ("dev.jsonl", "challenge.jsonl", "heldout.jsonl", "heldout2.jsonl")]
-
-
-def corpus(paragraphs: int, prefix: str = "fault") -> list[Article]:
-    """Hand-written eval paragraphs (positives and hard negatives), four to an article, cycled
-    with new article ids until ``paragraphs`` are made: distinct event ids, realistic text."""
-    texts = [json.loads(line)["text"] for path in EVAL_SETS for line in path.read_text().splitlines() if line.strip()]
-    articles, made = [], 0
-    while made < paragraphs:
-        n = min(4, paragraphs - made)
-        chunk = [texts[(made + i) % len(texts)] for i in range(n)]
-        articles.append(Article(article_id=f"{prefix}-{len(articles):05d}", title=f"Article {len(articles)}",
-                                paragraphs=chunk, source=Source(name=f"outlet-{len(articles) % 7}")))
-        made += n
-    return articles
 
 
 def event_ids(articles: list[Article]) -> set[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from stream.alerting.stories import mentions_of
-from stream.models import DeadLetter, TaggedParagraph, Timings, utc_now
+from stream.models import TaggedParagraph, Timings, utc_now
 from stream.tagging import load_tagger
 from stream.topics import ensure_topics
 from stream.worker.process import WorkerProcess
