@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "stream.cli.replay_cmd",
     "stream.cli.alerts_cmd",
     "stream.cli.demo_cmd",
+    "stream.cli.dashboards_cmd",
     "stream.cli.tag_cmd",
     "stream.cli.eval_cmd",
 )

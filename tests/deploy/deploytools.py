@@ -17,7 +17,7 @@ import yaml
 from prometheus_client import generate_latest
 
 from stream.broker.local import free_port
-from stream.metrics import Metrics, build_metrics, record_build_info
+from stream.metrics import Metrics, build_metrics, prime, record_build_info
 from tests.support.prometheus import PrometheusServer
 from tests.support.tools import INSTALL_HINT, require_tool
 
@@ -49,18 +49,35 @@ def run(cmd: list[str], timeout: float = 30, cwd: Path = REPO) -> subprocess.Com
 
 # ---------------------------------------------------------------- metrics the worker exports
 
-def populated_metrics() -> Metrics:
-    """Every worker metric with one sample (real label values), so labelled metrics show up.
+SINKS = ("alertmanager", "webhook")
 
-    alerts_suppressed has no sample on a real worker yet (no policy suppresses; issue to come).
-    """
+
+def populated_metrics() -> Metrics:
+    """Every worker metric with samples (real label values): primed like the worker primes them
+    (with two sinks enabled), plus some increments, so every family and label set shows up."""
     m = build_metrics()
+    prime(m, dead_letter_reasons=("invalid_json", "schema"), consumed_topics=("paragraphs",),
+          produced_topics=("paragraphs-tagged",), sinks=SINKS)
     m.paragraphs_consumed.labels(topic="paragraphs").inc(42)
     m.paragraphs_produced.labels(topic="paragraphs-tagged").inc(40)
     m.tags.labels(category="arms_trade", stance="asserted").inc(7)
     m.tags.labels(category="sanctions", stance="denied").inc(3)
     m.alerts.labels(category="arms_trade", severity="high").inc(2)
+    m.alerts.labels(category="sanctions", severity="critical").inc()
     m.alerts_suppressed.labels(category="sanctions", reason="duplicate").inc()
+    m.alerts_suppressed.labels(category="arms_trade", reason="in_window").inc(3)
+    m.alerts_escalated.labels(category="arms_trade", reason="corroborated").inc()
+    m.story_mentions.labels(category="arms_trade").inc(6)
+    m.story_mentions.labels(category="sanctions").inc(2)
+    m.stories_active.set(4)
+    m.sink_deliveries.labels(sink="webhook", outcome="delivered").inc(3)
+    m.sink_deliveries.labels(sink="webhook", outcome="retried").inc(2)
+    m.sink_deliveries.labels(sink="alertmanager", outcome="delivered").inc(3)
+    m.sink_deliveries.labels(sink="alertmanager", outcome="failed").inc()
+    m.sink_delivery_duration.labels(sink="webhook").observe(0.04)
+    m.sink_delivery_duration.labels(sink="alertmanager").observe(0.2)
+    m.live_clients.set(2)
+    m.broker_contact_age.set(1.5)
     m.dead_letters.labels(reason="invalid_json").inc()
     m.stage_duration.labels(stage="tag").observe(0.0003)
     m.stage_duration.labels(stage="alert").observe(0.002)

@@ -53,7 +53,8 @@ def test_dashboard_json_has_panels_with_queries() -> None:
         assert p.get("targets"), f"panel {p['title']!r} has no query"
         assert all(t.get("expr") for t in p["targets"]), p["title"]
     titles = " ".join(p["title"].lower() for p in panels)
-    for topic in ("throughput", "lag", "latency", "tags", "alerts", "dead letters", "rebalances", "rules"):
+    for topic in ("throughput", "lag", "latency", "tags", "alerts", "dead letters", "rebalances", "rules",
+                  "suppressed", "escalations", "stories", "sink deliveries", "sink delivery time", "live"):
         assert topic in titles, f"no panel about {topic}"
 
 

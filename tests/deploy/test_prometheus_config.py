@@ -56,7 +56,7 @@ def test_every_alert_has_for_severity_and_annotations(rules_doc: dict) -> None:
     names = {a["alert"] for a in alerts}
     # The alerts the service promises (README / brief): down, stalled, DLQ, spike, latency.
     assert {"StreamWorkerDown", "StreamConsumerStalled", "StreamDeadLetters", "StreamAlertSpike",
-            "StreamEndToEndLatencyHigh"} <= names
+            "StreamEndToEndLatencyHigh", "StreamSinkFailing", "StreamSinkRetrying"} <= names
     for a in alerts:
         assert a.get("for"), f"{a['alert']} has no 'for'"
         assert a["labels"]["severity"] in {"critical", "warning", "info"}, a["alert"]
@@ -80,8 +80,9 @@ def test_console_renders_values_server_side(prometheus: PrometheusServer) -> Non
     status, page = prometheus.get_text("/consoles/stream.html", refresh="0")
     assert status == 200, page[:2000]
     assert "error executing template" not in page and "template:" not in page, page[:2000]
-    for section in ("throughput", "lag", "latency", "tags", "alerts", "dead-letters", "operations"):
-        assert f'id="{section}"' in page, section
+    for section in ("throughput", "lag", "latency", "alerts", "stories", "sinks", "tags", "dead-letters",
+                    "operations"):
+        assert f'<section id="{section}">' in page, section
 
     def stat(element_id: str) -> str:
         m = re.search(rf'id="{element_id}"[^>]*><a [^>]*>(.*?)</a>', page, re.S)
@@ -94,18 +95,45 @@ def test_console_renders_values_server_side(prometheus: PrometheusServer) -> Non
     assert float(stat("consumed-rate")) > 0
     assert stat("lag-total") == "5"
     assert stat("tags-total") == "10"
-    assert stat("alerts-total") == "2"
+    assert stat("alerts-total") == "3"
+    assert stat("alerts-critical") == "1"
     assert stat("dead-letters-total") == "1"
     assert stat("rebalances-total") == "1"
+    assert (stat("stories-active"), stat("story-mentions-total")) == ("4", "8")
+    assert (stat("suppressed-total"), stat("escalated-total")) == ("4", "1")
+    assert (stat("sink-delivered"), stat("sink-retried"), stat("sink-failed")) == ("6", "2", "1")
+    assert stat("live-clients") == "2"
+    assert stat("broker-contact-age") == "1.5s"
     assert "1.0.0-test" in page  # rules version
     assert "arms_trade" in page and "sanctions" in page
     assert re.search(r"<td>arms_trade</td><td class=\"value\">1</td>\s*<td class=\"value\">[0-9.]+ms</td>", page), \
         "per-category latency quantiles missing"
+    # Severity matrix: sanctions has one critical alert (flagged), arms_trade two high ones.
+    assert re.search(r"<td>sanctions</td>(\s*<td class=\"value\">0</td>){3}\s*<td class=\"value bad\">1</td>", page)
+    assert re.search(r"<td>arms_trade</td>(\s*<td class=\"value\">0</td>){2}\s*<td class=\"value\">2</td>", page)
+    # Stories and sinks tables.
+    assert re.search(r"<td>arms_trade</td><td>escalated</td><td>corroborated</td><td class=\"value\">1</td>", page)
+    assert re.search(r"<td>sanctions</td><td>suppressed</td><td>duplicate</td><td class=\"value\">1</td>", page)
+    assert re.search(r"<td>alertmanager</td>\s*<td class=\"value\">3</td>\s*<td class=\"value\">0</td>\s*"
+                     r"<td class=\"value bad\">1</td>\s*<td class=\"value\">[0-9.]+ms</td>", page), "sink table"
     assert "UP</b>" in page
 
 
+def test_console_graphs_are_declared_for_the_script(prometheus: PrometheusServer) -> None:
+    """The page carries each graph's queries and the same-origin API path; no script comes from elsewhere."""
+    _, page = prometheus.get_text("/consoles/stream.html", refresh="0", range="15m")
+    assert 'data-api="/api/v1/query_range"' in page and 'data-range="15m"' in page and 'data-refresh="0"' in page
+    for graph in ("graph-throughput", "graph-lag", "graph-latency", "graph-alerts", "graph-stories", "graph-sinks"):
+        m = re.search(rf'<figure class="graph" id="{graph}".*?</figure>', page, re.S)
+        assert m and 'class="series" hidden data-expr="' in m.group(0), graph
+    assert page.count("<script>") == 1 and "<script src" not in page
+    assert re.search(r'<a class="selected" href="\?range=15m&amp;refresh=0">15m</a>', page), "range links"
+
+
 def test_console_renders_without_data(prometheus: PrometheusServer) -> None:
-    # A job-less Prometheus page still renders (placeholders, not template errors).
+    # A job-less Prometheus page still renders (placeholders, not template errors); without JavaScript
+    # the page reloads itself every 15 s, with it the script refreshes in place.
     status, page = prometheus.get_text("/consoles/stream.html")
     assert status == 200
-    assert '<meta http-equiv="refresh" content="15">' in page
+    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in page
+    assert 'data-refresh="15"' in page and 'data-range="1h"' in page

@@ -1,4 +1,4 @@
-"""A throw-away real Prometheus (Debian's binary) and headless Chromium, for the live monitoring test.
+"""A throw-away real Prometheus (Debian's binary), for the deploy tests and the live monitoring test.
 
 ``PrometheusServer`` runs ``prometheus`` on 127.0.0.1 on a free port with a generated config that
 scrapes given targets as job ``stream-worker``, loads the project's alert rules and serves the
@@ -12,14 +12,10 @@ A missing tool fails the test (never skips) with how to install it.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -27,6 +23,7 @@ import yaml
 
 from stream.broker.local import free_port
 from stream.procs import ManagedProcess
+from tests.support.chromium import chromium_flags  # noqa: F401  (tests/support/browser.py imports it from here)
 from tests.support.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +31,6 @@ PROM_DIR = REPO / "deploy" / "prometheus"
 RULES_DIR = PROM_DIR / "rules"
 CONSOLES_DIR = PROM_DIR / "consoles"
 CONSOLE_LIBS_DIR = PROM_DIR / "console_libraries"
-CHROMIUM = "/usr/bin/chromium"
 JOB = "stream-worker"
 
 
@@ -161,64 +157,3 @@ class PrometheusServer:
             time.sleep(interval)
         pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})\n"
                     f"prometheus log:\n{self.log_tail()}", pytrace=False)
-
-
-# ---------------------------------------------------------------------- headless Chromium
-
-def chromium_flags(user_data_dir: Path) -> list[str]:
-    return [require_tool("chromium", CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={user_data_dir}", "--window-size=1400,2000"]
-
-
-def start_chromium(user_data_dir: Path, *args: str) -> subprocess.Popen[str]:
-    user_data_dir.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([*chromium_flags(user_data_dir), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-
-
-def finish(proc: subprocess.Popen[str], timeout: float = 60.0) -> tuple[int, str, str]:
-    """Wait for a chromium run; on timeout kill its process group and fail."""
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"chromium did not finish within {timeout:.0f} s: {err[-2000:]}", pytrace=False)
-    return proc.returncode, out, err
-
-
-class _TextById(HTMLParser):
-    """Collects the text content of every element that has an id attribute."""
-
-    VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str | None] = []
-        self.texts: dict[str, list[str]] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.VOID:
-            return
-        element_id = dict(attrs).get("id")
-        if element_id is not None:
-            self.texts.setdefault(element_id, [])
-        self.stack.append(element_id)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.VOID or not self.stack:
-            return
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        for element_id in self.stack:
-            if element_id is not None:
-                self.texts[element_id].append(data)
-
-
-def text_by_id(html: str) -> dict[str, str]:
-    parser = _TextById()
-    parser.feed(html)
-    parser.close()
-    return {k: " ".join("".join(v).split()) for k, v in parser.texts.items()}
