@@ -215,12 +215,14 @@ def test_a_dead_receiver_does_not_stall_tagging(rig: Rig, artifacts_dir: Path):
     Every round first publishes a backlog of alerts (the same load for both sinks either way), so
     in a dead round the webhook sink is busy retrying connections nobody accepts while the
     paragraphs are tagged. Each round starts after a pause, so it never competes with the tail
-    of the previous one. Rates are reported (stdout, test-artifacts/), never asserted.
+    of the previous one. Rates, and the worker's CPU time per paragraph (less sensitive to other
+    load on the machine), are reported (stdout, test-artifacts/), never asserted.
     SINK_OUTAGE_PARAGRAPHS and SINK_OUTAGE_ROUNDS scale the measurement up.
     """
     n, rounds = int(os.environ.get("SINK_OUTAGE_PARAGRAPHS", 300)), int(os.environ.get("SINK_OUTAGE_ROUNDS", 1))
     pause = max(2.0, n / 300)
     rates: dict[str, list[float]] = {"healthy": [], "dead": []}
+    cpu: dict[str, list[float]] = {"healthy": [], "dead": []}  # worker CPU ms per paragraph
     for round_ in range(rounds):
         for state in ("healthy", "dead") if round_ % 2 == 0 else ("dead", "healthy"):  # cancels out drift
             retried, log_lines = rig.metric("webhook", "retried"), _sink_log_lines(rig)
@@ -230,7 +232,9 @@ def test_a_dead_receiver_does_not_stall_tagging(rig: Rig, artifacts_dir: Path):
             if state == "dead":
                 rig.wait("the webhook sink to be failing", lambda: rig.metric("webhook", "retried") > retried)
             time.sleep(pause)
+            cpu_before = _cpu_seconds(rig.worker)
             rates[state].append(_tagging_rate(rig, n))
+            cpu[state].append((_cpu_seconds(rig.worker) - cpu_before) * 1000 / n)
             if state == "dead":
                 assert not rig.receiver.delivered(backlog)
                 assert _sink_log_lines(rig) - log_lines <= 4  # retry, dead letter, broker, commit: each once a minute
@@ -239,9 +243,17 @@ def test_a_dead_receiver_does_not_stall_tagging(rig: Rig, artifacts_dir: Path):
                     assert any(d.reason == "retries_exhausted" for d in letters), rig.worker.log_tail(40)
                 rig.receiver.start()
     report = {"paragraphs": n, **{f"{k}_per_s": [round(r, 1) for r in v] for k, v in rates.items()},
-              "ratio_of_means": round(sum(rates["dead"]) / sum(rates["healthy"]), 2)}
+              "ratio_of_means": round(sum(rates["dead"]) / sum(rates["healthy"]), 2),
+              **{f"{k}_cpu_ms_per_paragraph": [round(c, 3) for c in v] for k, v in cpu.items()}}
     (artifacts_dir / "sink-outage-tagging.json").write_text(json.dumps(report) + "\n")
     print(f"\ntagging with the webhook healthy vs dead: {report}")
+
+
+def _cpu_seconds(worker: WorkerProcess) -> float:
+    """User + system CPU time of the worker process so far (Linux /proc)."""
+    assert worker.process is not None
+    fields = Path(f"/proc/{worker.process.pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sink_log_lines(rig: Rig) -> int:
