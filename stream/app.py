@@ -11,6 +11,7 @@ from stream import __version__
 from stream import live, sinks
 from stream.alerting import agents as alerting_agents
 from stream.config import Settings
+from stream.kafka_auth import faust_credentials
 from stream.metrics import Metrics, build_metrics, prime, record_build_info
 from stream.tagging import agents as tagging_agents
 from stream.tagging import DEFAULT_RULES_DIR, load_tagger
@@ -40,6 +41,7 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
+        broker_credentials=faust_credentials(settings),
         broker_commit_every=100,
         broker_commit_interval=0.25,  # fewer redeliveries after a rebalance; a commit is one small request
         consumer_auto_offset_reset="earliest",

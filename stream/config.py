@@ -7,7 +7,7 @@ Every setting is an environment variable with the prefix ``STREAM_`` (e.g.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,16 @@ class Settings(BaseSettings):
         default=1, ge=1, le=32, description="replicas that must have a write (with acks=all); 2 on a 3-node cluster"
     )
 
+    # Kafka security, for every client the project has (worker, replay, alerts, demo, readers,
+    # admin, sinks); `stream broker start` with these set runs a local broker that demands them.
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = Field(default=None, description="CA certificate (PEM) that signed the brokers'")
+    ssl_certfile: Path | None = Field(default=None, description="client certificate (PEM), for mutual TLS")
+    ssl_keyfile: Path | None = Field(default=None, description="client private key (PEM), for mutual TLS")
+
     # Consumer group liveness: how fast a dead worker's partitions move to the survivors
     consumer_session_timeout_seconds: float = Field(
         default=10.0, ge=6.0, le=300.0, description="a worker silent this long is declared dead (failover time)"
@@ -52,9 +62,12 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="while Kafka is unreachable: one summary log line this often"
     )
 
-    # Worker web server (metrics, health)
+    # Worker web server (metrics, health, alerts page and stream)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
+    web_token: SecretStr | None = Field(
+        default=None, description="when set, endpoints other than /healthz, /readyz, /metrics need this bearer token"
+    )
 
     # Story policy: windows of event time (published_at, else ingested_at), escalation thresholds
     story_window_seconds: int = Field(default=86_400, ge=60, description="tumbling window length")
@@ -97,6 +110,18 @@ class Settings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected HOST:PORT[,HOST:PORT...], got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _credentials_for_sasl(self) -> "Settings":
+        if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together (mutual TLS)")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
     @model_validator(mode="after")
     def _heartbeat_within_session(self) -> "Settings":

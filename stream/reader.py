@@ -7,8 +7,9 @@ follow the same topics without disturbing the worker's group.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError
@@ -17,14 +18,16 @@ from stream.errors import BrokerError
 
 
 class TopicReader:
-    def __init__(self, bootstrap: str, topics: list[str]) -> None:
+    def __init__(self, bootstrap: str, topics: list[str], security: Mapping[str, Any] | None = None) -> None:
         self.bootstrap = bootstrap
         self.topics = topics
+        self.security = dict(security or {})  # stream.kafka_auth.client_security(settings)
         self._consumer: AIOKafkaConsumer | None = None
         self._end: dict[TopicPartition, int] = {}
 
     async def __aenter__(self) -> "TopicReader":
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None,
+                                    **self.security)
         try:
             await consumer.start()
         except KafkaConnectionError:

@@ -9,6 +9,7 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from stream.config import Settings
 from stream.errors import BrokerError
+from stream.kafka_auth import client_security
 from stream.models import CATEGORIES
 
 
@@ -42,7 +43,8 @@ class TopicNames:
 async def ensure_topics(settings: Settings, names: TopicNames | None = None) -> list[str]:
     """Create the service's topics if missing (idempotent); returns the names created."""
     names = names or TopicNames.from_settings(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=15000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=15000,
+                                **client_security(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from stream.broker.jars import ensure_jars
 from stream.broker.readiness import tcp_open, wait_until_ready
+from stream.broker.security import ListenerSecurity
 from stream.errors import BrokerError
 from stream.procs import ManagedProcess, pid_alive, stop_group, tail
 
@@ -78,6 +79,7 @@ class BrokerConfig:
     voters: tuple[tuple[int, int], ...] = ()  # empty: a single node, its own voter
     replication: int = 1
     min_insync: int = 1
+    security: ListenerSecurity | None = None  # None: a plaintext client listener
 
     @property
     def bootstrap(self) -> str:
@@ -100,15 +102,16 @@ class LocalBroker:
         port, data = c.port, (self.state / "data").resolve()
         voters = c.voters or ((c.node_id, controller_port),)
         rf, isr = c.replication, c.min_insync
+        client, protocol = ("CLIENT", c.security.protocol) if c.security else ("PLAINTEXT", "PLAINTEXT")
         return "\n".join([
             "process.roles=broker,controller",
             f"node.id={c.node_id}",
             "controller.quorum.voters=" + ",".join(f"{n}@127.0.0.1:{p}" for n, p in voters),
-            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            f"listeners={client}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners={client}://127.0.0.1:{port}",
             "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"listener.security.protocol.map=CONTROLLER:PLAINTEXT,{client}:{protocol}",
+            *(c.security.properties() if c.security else ["inter.broker.listener.name=PLAINTEXT"]),
             f"log.dirs={data}",
             f"num.partitions={c.partitions}",
             f"default.replication.factor={rf}",
@@ -150,6 +153,8 @@ class LocalBroker:
             (self.state / sub).mkdir(parents=True, exist_ok=True)
         controller_port = self.config.controller_port or dict(self.config.voters).get(self.config.node_id) or free_port()
         props = self.state / "server.properties"
+        props.touch(mode=0o600)  # it may hold the SASL password (in JAAS configs)
+        props.chmod(0o600)
         props.write_text(self._properties(controller_port))
         log_config = self.state / "log4j2.yaml"
         log_config.write_text(LOG4J2_CONFIG)
@@ -159,12 +164,15 @@ class LocalBroker:
             f"-Dlog4j2.configurationFile={log_config.resolve()}",
             "-cp", f"{libs.resolve()}/*",
         ]
+        security = self.config.security
         fmt = subprocess.run(
-            [*base, "kafka.tools.StorageTool", "format", f"--cluster-id={self._cluster_id()}", "-c", str(props), "-g"],
+            [*base, "kafka.tools.StorageTool", "format", f"--cluster-id={self._cluster_id()}", "-c", str(props), "-g",
+             *(security.format_args() if security else [])],
             capture_output=True, text=True,
         )
         if fmt.returncode != 0:
-            raise BrokerError(f"formatting Kafka storage failed: {(fmt.stderr or fmt.stdout).strip()[-1500:]}")
+            output = (fmt.stderr or fmt.stdout).strip()[-1500:]
+            raise BrokerError(f"formatting Kafka storage failed: {security.mask(output) if security else output}")
         return [*base, "kafka.Kafka", str(props.resolve())]
 
     def launch(self) -> None:
@@ -181,6 +189,10 @@ class LocalBroker:
     def running(self) -> bool:
         return self._child.running()
 
+    def client_security(self) -> dict:
+        """aiokafka arguments a client needs for this broker's listener ({} for plaintext)."""
+        return self.config.security.client_kwargs() if self.config.security else {}
+
     def kill(self) -> None:
         """SIGKILL the node (a crash, for fault tests): no controlled shutdown."""
         if self._child.process is not None and self._child.running():
@@ -191,7 +203,8 @@ class LocalBroker:
     def start(self, timeout: float = 120.0) -> "LocalBroker":
         """Start in the background (own process group) and wait for a real metadata round trip."""
         self.launch()
-        if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._child.running):
+        if not wait_until_ready(self.config.bootstrap, timeout, still_running=self._child.running,
+                                security=self.client_security()):
             output = self.output_tail()
             self.stop()
             raise BrokerError(f"Kafka did not become ready on {self.config.bootstrap}: {output}")

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -14,6 +16,7 @@ from stream.alertfilter import AlertFilter, FilterError, parse_category, parse_s
 from stream.cli.common import add_bootstrap_arg, console, settings_from_args
 from stream.cli.render import alert_block, print_alerts
 from stream.errors import ConfigError
+from stream.kafka_auth import client_security
 from stream.models import CATEGORIES, SEVERITIES, Alert
 from stream.reader import TopicReader
 
@@ -55,12 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def stream_alerts(bootstrap: str, topic: str, *, follow: bool, from_beginning: bool, as_json: bool,
-                        wanted: AlertFilter = AlertFilter()) -> int:
+                        wanted: AlertFilter = AlertFilter(), security: Mapping[str, Any] | None = None) -> int:
     out = Console(highlight=False)
     held: list[Alert] = []
     # A replayed or redelivered paragraph repeats its alert_id: show each once (bounded memory).
     seen: OrderedDict[str, None] = OrderedDict()
-    async with TopicReader(bootstrap, [topic]) as reader:
+    async with TopicReader(bootstrap, [topic], security) as reader:
         await reader.seek(from_beginning=from_beginning or not follow, since=wanted.since)
         if follow:
             start = "the oldest alert" if from_beginning else "new alerts only"
@@ -99,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     wanted = AlertFilter(category=args.category, min_severity=args.min_severity, actor=args.actor, since=args.since)
     try:
         return asyncio.run(stream_alerts(settings.bootstrap_servers, topic, follow=args.follow,
-                                         from_beginning=args.from_beginning, as_json=args.json, wanted=wanted))
+                                         from_beginning=args.from_beginning, as_json=args.json, wanted=wanted,
+                                         security=client_security(settings)))
     except KeyboardInterrupt:
         return 0  # Ctrl-C is how --follow is meant to end

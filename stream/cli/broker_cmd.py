@@ -9,6 +9,7 @@ import signal
 from stream.broker import BrokerConfig, LocalBroker
 from stream.broker.cluster import LocalCluster
 from stream.broker.readiness import is_reachable
+from stream.broker.security import ListenerSecurity
 from stream.cli.common import console
 from stream.config import load_settings
 
@@ -50,14 +51,19 @@ def _pinned_cluster_size() -> int | None:
 
 
 def local_broker(port: int | None = None) -> LocalBroker:
+    """The local broker as the settings describe it, demanding their STREAM_SECURITY_PROTOCOL."""
     settings = load_settings()
     default_port = int(settings.bootstrap_servers.split(",")[0].rpartition(":")[2])
+    state = settings.state_dir / "broker"
+    security = ListenerSecurity.for_protocol(settings.security_protocol, state, settings.sasl_username,
+                                             settings.sasl_password)
     return LocalBroker(
         BrokerConfig(
-            state_dir=settings.state_dir / "broker",
+            state_dir=state,
             cache_dir=settings.kafka_cache_dir,
             port=port or default_port,
             partitions=settings.topic_partitions,
+            security=security,
         )
     )
 
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     broker = local_broker(args.port)
     if args.action == "status":
         pid = broker.running_pid()
-        up = is_reachable(broker.config.bootstrap)
+        up = is_reachable(broker.config.bootstrap, security=broker.client_security())
         console.print(f"broker pid={pid or '-'} bootstrap={broker.config.bootstrap} ready={'yes' if up else 'no'}")
         return 0 if up else 1
     if args.action == "stop":
@@ -79,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"starting Kafka on {broker.config.bootstrap} (state in {broker.state}) ...")
     broker.start()
     console.print(f"[green]Kafka ready[/] on {broker.config.bootstrap} (pid {broker.running_pid()})")
+    security = broker.config.security
+    if security is not None:
+        console.print(f"its listener demands {security.protocol}"
+                      + (f"; clients need STREAM_SSL_CAFILE={security.tls.ca}" if security.tls else ""))
     if args.action == "start":
         return 0
     signal.signal(signal.SIGTERM, signal.default_int_handler)

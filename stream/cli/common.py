@@ -9,6 +9,7 @@ from rich.console import Console
 from stream.broker.readiness import is_reachable
 from stream.config import Settings, load_settings
 from stream.errors import BrokerError
+from stream.kafka_auth import client_security
 
 console = Console(stderr=True, highlight=False)
 
@@ -24,7 +25,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def require_broker(settings: Settings) -> None:
-    if not is_reachable(settings.bootstrap_servers):
+    if not is_reachable(settings.bootstrap_servers, security=client_security(settings)):
         raise BrokerError.unreachable(settings.bootstrap_servers)
 
 

@@ -15,17 +15,18 @@ from pathlib import Path
 
 from stream.broker import LocalBroker
 from stream.broker.readiness import is_reachable
-from stream.cli.broker_cmd import local_broker
 from stream.cli.alerts_cmd import stream_alerts
+from stream.cli.broker_cmd import local_broker
 from stream.cli.common import console
-from stream.cli.render import alert_block
 from stream.cli.metrics_summary import story_progress, summary_table
+from stream.cli.render import alert_block
 from stream.cli.replay_cmd import DEFAULT_SEEDS, print_summary
 from stream.config import Settings, load_settings
 from stream.errors import BrokerError, StreamError
 from stream.ingest.publisher import publish_articles
 from stream.ingest.readers import read_articles
 from stream.ingest.splitter import article_events
+from stream.kafka_auth import client_security
 from stream.models import Alert, TaggedParagraph
 from stream.reader import TopicReader
 from stream.worker.process import WorkerProcess
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _ensure_broker(settings: Settings) -> LocalBroker | None:
     """Start the local broker when nothing answers at a local default address."""
-    if is_reachable(settings.bootstrap_servers):
+    if is_reachable(settings.bootstrap_servers, security=client_security(settings)):
         console.print(f"using the Kafka broker at {settings.bootstrap_servers}")
         return None
     host = settings.bootstrap_servers.split(",")[0].rpartition(":")[0]
@@ -72,10 +73,12 @@ async def _collect(settings: Settings, worker: WorkerProcess, paths: list[Path],
     event_ids = {e.event_id for a in articles for e in article_events(a)}  # ids are deterministic
     pending, tags = set(event_ids), 0
     alerts: dict[str, Alert] = {}
-    async with TopicReader(settings.bootstrap_servers, [settings.topic_tagged, settings.topic_alerts]) as reader:
+    security = client_security(settings)
+    async with TopicReader(settings.bootstrap_servers, [settings.topic_tagged, settings.topic_alerts], security) as reader:
         await reader.seek(from_beginning=False)
         replay = asyncio.create_task(
-            publish_articles(articles, bootstrap=settings.bootstrap_servers, topic=settings.topic_paragraphs))
+            publish_articles(articles, bootstrap=settings.bootstrap_servers, topic=settings.topic_paragraphs,
+                             security=security))
         deadline = time.monotonic() + timeout
         async for record in reader.records(follow=True, idle_ticks=True):
             if record is not None and record.topic == settings.topic_tagged:
@@ -138,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
             # A rerun: every story was alerted before, so dedup raised nothing new. Show what is held.
             console.print("no new alerts: every story in this replay was alerted before (deduplicated)")
             asyncio.run(stream_alerts(settings.bootstrap_servers, settings.topic_alerts, follow=False,
-                                      from_beginning=True, as_json=False))
+                                      from_beginning=True, as_json=False, security=client_security(settings)))
         if outcome.missing:
             console.print(f"[red]{outcome.missing} of {outcome.expected} paragraphs did not come back "
                           f"within {args.timeout:.0f} s[/]; worker log: {worker.log_file}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -12,6 +14,7 @@ from stream.cli.common import add_bootstrap_arg, console, positive_float, settin
 from stream.ingest.publisher import ReplaySummary, publish_articles
 from stream.ingest.readers import read_articles
 from stream.ingest.splitter import Article
+from stream.kafka_auth import client_security
 
 DEFAULT_SEEDS = Path("seeds")
 
@@ -25,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def replay(paths: list[Path], bootstrap: str, topic: str, rate: float | None = None) -> ReplaySummary:
+def replay(paths: list[Path], bootstrap: str, topic: str, rate: float | None = None,
+           security: Mapping[str, Any] | None = None) -> ReplaySummary:
     articles: list[Article] = list(read_articles(paths))  # read all first: bad input fails before sending
     total = sum(len(a.paragraphs) for a in articles)
     with Progress(
@@ -34,7 +38,7 @@ def replay(paths: list[Path], bootstrap: str, topic: str, rate: float | None = N
     ) as progress:
         task = progress.add_task("paragraphs", total=total)
         return asyncio.run(
-            publish_articles(articles, bootstrap=bootstrap, topic=topic, rate=rate,
+            publish_articles(articles, bootstrap=bootstrap, topic=topic, rate=rate, security=security,
                              on_paragraph=lambda _: progress.advance(task))
         )
 
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     paths = args.paths or [DEFAULT_SEEDS]
     while True:
-        summary = replay(paths, settings.bootstrap_servers, settings.topic_paragraphs, args.rate)
+        summary = replay(paths, settings.bootstrap_servers, settings.topic_paragraphs, args.rate,
+                         security=client_security(settings))
         print_summary(summary, settings.topic_paragraphs)
         if not args.loop:
             return 0

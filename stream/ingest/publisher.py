@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
@@ -33,10 +34,12 @@ async def publish_articles(
     topic: str,
     rate: float | None = None,
     on_paragraph: Callable[[int], None] | None = None,
+    security: Mapping[str, Any] | None = None,
 ) -> ReplaySummary:
     """Send every paragraph of every article and wait until the broker acknowledged each one;
     ``rate`` limits paragraphs per second. ``ingested_at`` is stamped as each event is sent."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+                                **(security or {}))
     try:
         await producer.start()
     except KafkaConnectionError:

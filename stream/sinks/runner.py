@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from mode import Service
 
+from stream.kafka_auth import client_security
 from stream.models import Alert
 from stream.sinks.http import Sink, post
 from stream.sinks.retry import MAX_BACKOFF_SECONDS, RETRIES_EXHAUSTED, SINK_ERROR, Answer, backoff_delay, deliver
@@ -107,6 +108,9 @@ class SinkRunner(Service):
                 s.topic_alerts, bootstrap_servers=s.bootstrap_servers, group_id=group_id(s.app_id, self.sink.name),
                 auto_offset_reset="earliest", enable_auto_commit=False,
                 max_poll_interval_ms=max_poll_interval_ms(s.sink_max_attempts, s.sink_timeout_seconds),
+                session_timeout_ms=int(s.consumer_session_timeout_seconds * 1000),
+                heartbeat_interval_ms=int(s.consumer_heartbeat_seconds * 1000),
+                **client_security(s),
             )
             try:
                 await consumer.start()

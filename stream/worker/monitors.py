@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from faust.sensors import Sensor
 
+from stream.kafka_auth import client_security
 from stream.worker.context import WorkerContext
 
 log = logging.getLogger("stream.worker")
@@ -42,9 +43,10 @@ class LagMonitor:
         if self._clients is None:
             servers = self.ctx.settings.bootstrap_servers
             timeout_ms = int(PROBE_TIMEOUT_SECONDS * 1000)
-            admin = AIOKafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms)
+            security = client_security(self.ctx.settings)
+            admin = AIOKafkaAdminClient(bootstrap_servers=servers, request_timeout_ms=timeout_ms, **security)
             consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False,
-                                        request_timeout_ms=timeout_ms)
+                                        request_timeout_ms=timeout_ms, **security)
             try:
                 await admin.start()
                 await consumer.start()

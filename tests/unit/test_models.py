@@ -1,3 +1,5 @@
+from datetime import datetime, timezone
+
 import pytest
 from pydantic import ValidationError
 
@@ -9,9 +11,22 @@ def test_stable_id_is_deterministic_and_sensitive_to_every_part():
     assert len({stable_id("a", 1, "t"), stable_id("a", 2, "t"), stable_id("a", 1, "u"), stable_id("a1", "", "t")}) == 4
 
 
-def test_alert_id_depends_on_event_and_category_only():
-    assert Alert.make_alert_id("e1", "arms_trade") == Alert.make_alert_id("e1", "arms_trade")
-    assert Alert.make_alert_id("e1", "arms_trade") != Alert.make_alert_id("e1", "sanctions")
+def test_alert_id_depends_on_story_window_and_severity_only():
+    day, next_day = datetime(2024, 6, 3, tzinfo=timezone.utc), datetime(2024, 6, 4, tzinfo=timezone.utc)
+    make = Alert.make_alert_id
+    assert make("arms_trade:KP->RU", day, "high") == make("arms_trade:KP->RU", day, "high")
+    assert len({make("arms_trade:KP->RU", day, "high"), make("arms_trade:KP->RU", day, "critical"),
+                make("arms_trade:KP->RU", next_day, "high"), make("sanctions:KP->RU", day, "high")}) == 4
+
+
+def test_a_version_1_alert_still_validates():
+    v1 = {"schema_version": 1, "alert_id": "a", "category": "arms_trade", "severity": "high", "summary": "s",
+          "stance": "asserted", "score": 0.9, "evidence": [{"start": 0, "end": 1, "text": "x", "rule_id": "r"}],
+          "event_id": "e", "article_id": "art", "paragraph_index": 0, "rules_version": "v", "window_count": 1,
+          "first_seen": "2024-06-03T00:00:00Z", "last_seen": "2024-06-03T00:00:00Z",
+          "ingested_at": "2024-06-03T00:00:00Z", "raised_at": "2024-06-03T00:00:00Z"}
+    alert = Alert.model_validate(v1)
+    assert alert.schema_version == 1 and alert.story_key is None and alert.supersedes is None
 
 
 def test_evidence_span_must_match_its_text_length():
