@@ -18,6 +18,7 @@ from stream.tagging import DEFAULT_RULES_DIR, load_tagger
 from stream.tagging.reload import RulesWatcher
 from stream.topics import TopicNames
 from stream.worker import monitors, web
+from stream.worker.auth import web_application_options
 from stream.worker.context import WorkerContext
 from stream.worker.decode import REASONS
 
@@ -38,6 +39,7 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        web_application_options=web_application_options(settings.web_token),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
