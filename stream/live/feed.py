@@ -60,6 +60,9 @@ class AlertFeed:
     async def open(self) -> None:
         """Connect (raises :class:`stream.errors.BrokerError` when the broker or topic is missing)."""
         await self._reader.__aenter__()
+        # No fetching until the catch-up has positioned every partition: an idle fetch waits at
+        # the broker (fetch_max_wait_ms) and holds up the offset requests queued behind it.
+        self._consumer.pause(*self._consumer.assignment())
 
     async def close(self) -> None:
         await self._reader.__aexit__(None, None, None)
