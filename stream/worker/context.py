@@ -16,6 +16,7 @@ from faust.exceptions import ProducerSendError
 
 from stream.config import Settings
 from stream.metrics import Metrics
+from stream.worker import acks
 from stream.topics import TopicNames
 from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
 from stream.worker.outage import OutageReporter
@@ -80,7 +81,10 @@ class WorkerContext:
         async def agent(stream: faust.StreamT) -> None:
             async for event in stream.events():
                 await self.process(event.message, handle, failure_reason)
+                acks.mark_processed(event)  # Faust acks it as the loop moves on; never before
 
+        acks.install()
+        acks.manage(topic.get_topic_name())
         self.app.agent(topic, name=name)(agent)
 
     async def process(self, message: faust.types.Message, handle: Handler, failure_reason: str) -> object:

@@ -110,3 +110,13 @@ def register(ctx: WorkerContext) -> None:
         await lag.close()
 
     app.on_before_shutdown.connect(close_lag_clients)
+
+    async def commit_once_more(app: faust.App, **_: object) -> None:
+        # Faust's last commit at stop returns without committing when a periodic commit is still
+        # in flight; what was processed since would be redelivered. Commit what is acked now.
+        try:
+            await app.consumer.commit()
+        except Exception as exc:  # best effort: at worst the tail is redelivered
+            log.warning("final commit failed: %r", exc)
+
+    app.on_before_shutdown.connect(commit_once_more)
