@@ -1,7 +1,8 @@
 """A broker that demands SASL_SSL (made by `stream broker start` from the STREAM_* settings):
 clients without credentials or with a wrong password are refused (aiokafka and kcat), the
 worker, `stream replay` and `stream alerts` work end to end with the right ones over each SASL
-mechanism, mutual TLS works, and the password appears in no log or output."""
+mechanism, mutual TLS works, the password appears in no log or output, and the worker's web
+endpoints other than the probes and metrics need STREAM_WEB_TOKEN."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from stream.broker.readiness import metadata_round_trip
 from stream.config import Settings
 from stream.kafka_auth import client_security
 from stream.topics import ensure_topics
-from stream.worker.process import WorkerProcess, settings_env
+from stream.worker.process import WorkerProcess, http_get, settings_env
 from tests.conftest import REPO_ROOT
 from tests.integration.conftest import isolated_settings
 from tests.support.tools import require_tool
@@ -94,8 +95,13 @@ def test_mutual_tls_with_the_brokers_client_certificate(secure):
 def test_worker_replay_and_alerts_work_end_to_end_over_every_mechanism(secure, tmp_path: Path):
     settings, password, broker_output = secure
     asyncio.run(ensure_topics(settings))
-    worker = WorkerProcess(settings, tmp_path / "worker.log").start(ready_timeout=120)  # SCRAM-SHA-512
-    try:
+    web_token = secrets.token_urlsafe(16)
+    worker = WorkerProcess(settings.with_(web_token=web_token), tmp_path / "worker.log").start(ready_timeout=120)
+    try:  # the worker speaks SCRAM-SHA-512
+        for path in ("/healthz", "/readyz", "/metrics"):
+            assert http_get(worker.base_url + path)[0] == 200, path
+        assert http_get(worker.base_url + "/alerts")[0] == 401, "the alert page without the web token"
+        assert http_get(f"{worker.base_url}/alerts?token={web_token}")[0] == 200
         replay = cli(settings.with_(sasl_mechanism="SCRAM-SHA-256"), "replay", str(SEED))
         assert replay.returncode == 0, replay.stderr
         outputs = [broker_output, replay.stdout, replay.stderr]
