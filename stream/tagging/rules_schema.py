@@ -74,8 +74,12 @@ class Exclusion(_Strict):
 
 
 class CategoryFile(_Strict):
+    """One category, all of it data: dropping such a file into the rules directory adds it."""
+
     kind: Literal["category"]
     category: Category
+    label: str | None = Field(default=None, max_length=60, description="how people read it; default from the name")
+    roles: bool = Field(default=False, description="tell supplier and recipient apart (transfers)")
     threshold: float = Field(default=0.5, gt=0.0, le=1.0)
     lexicons: dict[Annotated[str, Field(pattern=_NAME)], Lexicon] = {}
     rules: list[Rule] = Field(min_length=1)

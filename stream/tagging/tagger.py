@@ -99,7 +99,7 @@ class _CategoryEngine:
 
 
 class Tagger:
-    """Tags paragraphs with arms_trade / sanctions; pure, thread-compatible, never raises on text."""
+    """Tags paragraphs with the rules' categories; pure, thread-compatible, never raises on text."""
 
     def __init__(self, rules: RuleSet) -> None:
         self.version: str = rules.version
@@ -121,6 +121,12 @@ class Tagger:
         self._actors.register(self._matcher)
         self._matcher.build()
         self._engines = [_CategoryEngine(c) for c in rules.categories.values()]
+        self._with_roles = {c.category for c in rules.categories.values() if c.roles}
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories these rules tag, sorted (a category is a rules file: see rules_schema)."""
+        return tuple(sorted(self.rules.categories))
 
     def tag(self, text: str) -> list[Tag]:
         """Pure: no I/O. An internal error propagates, so the caller can keep the paragraph
@@ -169,7 +175,7 @@ class Tagger:
             evidence.append(Evidence(start=o_start, end=o_end, text=doc.norm.original[o_start:o_end], rule_id=rule_id))
         rule_ids = list(dict.fromkeys(f.rule.id for f in sorted(fired, key=lambda f: f.anchor.start)))
         sentences = {h.sentence for f in fired for h in f.hits}
-        actors = self._actors.actors(doc, sentences, with_roles=category == "arms_trade")
+        actors = self._actors.actors(doc, sentences, with_roles=category in self._with_roles)
         return Tag(
             category=category,  # type: ignore[arg-type]
             score=score,
