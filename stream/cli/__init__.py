@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "stream.cli.dashboards_cmd",
     "stream.cli.tag_cmd",
     "stream.cli.eval_cmd",
+    "stream.cli.eval_roles_cmd",
 )
 
 

@@ -21,15 +21,17 @@ from stream.tagging.rules_schema import (
     AnyFile,
     CategoryFile,
     GazetteerFile,
+    LeadersFile,
     ManifestFile,
     RolesFile,
+    SharedLexiconsFile,
     StanceFile,
     expand,
 )
 from stream.tagging.normalise import fold_term
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyFile)
-_KINDS = ("manifest", "category", "stance", "gazetteer", "roles")
+_KINDS = ("manifest", "category", "lexicons", "stance", "gazetteer", "leaders", "roles")
 
 
 @dataclass
@@ -40,6 +42,7 @@ class RuleSet:
     stance: StanceFile
     gazetteer: GazetteerFile
     roles: RolesFile
+    leaders: LeadersFile | None = None
     files: list[str] = field(default_factory=list)
 
 
@@ -95,6 +98,17 @@ def _check_category(path: Path, cat: CategoryFile, lexicons: dict[str, list[str]
                 raise RulesError(f"{path.name}: rule {rule.id}: unknown lexicon {name!r}")
 
 
+def _check_leaders(path: Path, leaders: LeadersFile, gazetteer: GazetteerFile) -> None:
+    codes = {c.code for c in gazetteer.countries}
+    orgs = {o.id for o in gazetteer.organisations}
+    for leader in leaders.leaders:
+        if leader.country is not None and leader.country not in codes:
+            raise RulesError(f"{path.name}: {leader.name}: country {leader.country} is not in the gazetteer")
+        if leader.organisation is not None and leader.organisation not in orgs:
+            raise RulesError(f"{path.name}: {leader.name}: organisation {leader.organisation!r} is not in the gazetteer")
+        _fold_all(path, leader.name, [leader.name, *leader.aliases])
+
+
 def load_rules(rules_dir: Path) -> RuleSet:
     rules_dir = Path(rules_dir)
     if not rules_dir.is_dir():
@@ -119,8 +133,11 @@ def load_rules(rules_dir: Path) -> RuleSet:
 
     singles: dict[str, tuple[Path, Any]] = {}
     categories: dict[str, tuple[Path, CategoryFile]] = {}
+    shared: list[tuple[Path, SharedLexiconsFile]] = []
     for path, doc in docs:
-        if isinstance(doc, CategoryFile):
+        if isinstance(doc, SharedLexiconsFile):
+            shared.append((path, doc))
+        elif isinstance(doc, CategoryFile):
             if doc.category in categories:
                 other = categories[doc.category][0].name
                 raise RulesError(f"{path.name}: category {doc.category} is also defined in {other}")
@@ -138,14 +155,16 @@ def load_rules(rules_dir: Path) -> RuleSet:
     lexicons: dict[str, list[str]] = {}
     lex_file: dict[str, str] = {}
     rule_ids: dict[str, str] = {}
-    for path, cat in categories.values():
-        for name, lex in cat.lexicons.items():
+    owners: list[tuple[Path, Any]] = [*shared, *categories.values()]
+    for path, owner in owners:
+        for name, lex in owner.lexicons.items():
             if name in lexicons:
                 raise RulesError(f"{path.name}: lexicon {name!r} is also defined in {lex_file[name]}")
             if name == ACTORS_LEXICON:
                 raise RulesError(f"{path.name}: lexicon name {name!r} is reserved for gazetteer mentions")
             lexicons[name] = _fold_all(path, f"lexicon {name}", lex.terms)
             lex_file[name] = path.name
+    for path, cat in categories.values():
         for item in (*cat.rules, *cat.exclusions):
             if item.id in rule_ids:
                 raise RulesError(f"{path.name}: rule {item.id}: duplicate id (also in {rule_ids[item.id]})")
@@ -158,13 +177,19 @@ def load_rules(rules_dir: Path) -> RuleSet:
     for cue in stance.cues:
         _fold_all(stance_path, f"rule {cue.id}", cue.terms)
 
+    gazetteer: GazetteerFile = singles["gazetteer"][1]
+    leaders: LeadersFile | None = singles["leaders"][1] if "leaders" in singles else None
+    if leaders is not None:
+        _check_leaders(singles["leaders"][0], leaders, gazetteer)
+
     manifest: ManifestFile = singles["manifest"][1]
     return RuleSet(
         version=f"{manifest.version}+{digest.hexdigest()[:10]}",
         categories={name: doc for name, (_, doc) in sorted(categories.items())},
         lexicons=lexicons,
         stance=stance,
-        gazetteer=singles["gazetteer"][1],
+        gazetteer=gazetteer,
         roles=singles["roles"][1],
+        leaders=leaders,
         files=[p.name for p in paths],
     )

@@ -1,17 +1,20 @@
 """Pydantic models of the rule files under ``stream/tagging/rules/``.
 
 Every file is a YAML mapping with a ``kind``: ``manifest`` (the version), ``category`` (lexicons,
-rules and exclusions of one category), ``stance`` (cue lists), ``gazetteer`` (actors) or
-``roles`` (verbs that say who supplies whom). Terms may use brace alternation for inflections:
+rules and exclusions of one category), ``lexicons`` (shared lexicons any category may use, e.g.
+weapon-system families), ``stance`` (cue lists), ``gazetteer`` (actors), ``leaders`` (who leads
+which state or body, since when: upkeep is an edit of that one file) or ``roles`` (words that say
+who supplies whom). Terms may use brace alternation for inflections:
 ``suppl{y,ies,ied,ying}`` expands to four terms, ``arms {deal,deals}`` to two.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stream.models import Category, Stance
 
@@ -86,12 +89,22 @@ class CategoryFile(_Strict):
     exclusions: list[Exclusion] = []
 
 
+class SharedLexiconsFile(_Strict):
+    """Lexicons that are not one category's (weapon-system families): any category may use them."""
+
+    kind: Literal["lexicons"]
+    description: str = ""
+    lexicons: dict[Annotated[str, Field(pattern=_NAME)], Lexicon] = Field(min_length=1)
+
+
 class StanceCue(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     stance: Stance
     priority: int = Field(ge=0, description="lower wins when several stances apply")
     window_before: int = Field(default=10, ge=0, le=100)
     window_after: int = Field(default=0, ge=0, le=100)
+    same_clause: bool = Field(default=False, description="no ',', ';' or ':' between cue and evidence")
+    evidence: bool = Field(default=False, description="quote the cue among the tag's evidence")
     terms: list[Term] = Field(min_length=1)
 
     _braces = field_validator("terms")(_check_braces)
@@ -126,6 +139,39 @@ class GazetteerFile(_Strict):
     organisations: list[Organisation] = []
 
 
+class Leader(_Strict):
+    """A person who speaks for a state or body; ``until`` is set once they left office."""
+
+    name: Term
+    aliases: list[Term] = []
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    organisation: Annotated[str, Field(pattern=_ID)] | None = None
+    role: Annotated[str, Field(min_length=1, max_length=80)]
+    since: date
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _one_owner_and_dates(self) -> "Leader":
+        if (self.country is None) == (self.organisation is None):
+            raise ValueError(f"{self.name}: give exactly one of 'country' or 'organisation'")
+        if self.until is not None and self.until < self.since:
+            raise ValueError(f"{self.name}: 'until' is before 'since'")
+        return self
+
+
+class LeadersFile(_Strict):
+    kind: Literal["leaders"]
+    as_of: date = Field(description="the date the list was last checked")
+    leaders: list[Leader] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _not_after_as_of(self) -> "LeadersFile":
+        for leader in self.leaders:
+            if leader.since > self.as_of:
+                raise ValueError(f"{leader.name}: 'since' is after as_of {self.as_of}")
+        return self
+
+
 class RolesFile(_Strict):
     """Verbs/nouns whose subject supplies (``outgoing``) or receives (``incoming``)."""
 
@@ -136,8 +182,19 @@ class RolesFile(_Strict):
     target_preps: list[Term] = ["to"]
     agent_preps: list[Term] = Field(default=["by"], description="passive agent: 'sold by X'")
     skip_before: list[Term] = Field(default=[], description="prepositions that stop a subject")
+    destination_preps: list[Term] = Field(default=[], description="'bound for X': X receives, no verb needed")
+    benefactive_preps: list[Term] = Field(default=[], description="'built for X' right after a transfer: X receives")
+    restrict: list[Term] = Field(
+        default=[], description="'X banned exports of ...': between a subject and its transfer word, X is neither side")
+    passive_aux: list[Term] = Field(default=[], description="'was supplied with': the subject receives")
+    participles: list[Term] = Field(default=[], description="irregular past participles ('sold', 'sent')")
+    origin_suffixes: list[Term] = Field(default=[], description="'Swiss-made': a demonym before these marks the origin")
+    neutral: list[Term] = Field(default=[], description="'a deal for ... from X': words that govern from/to but have no subject")
+    reporting: list[Term] = Field(default=[], description="'Treasury said the network shipped': a subject never lies beyond these")
+    pronouns: list[Term] = Field(default=[], description="'Cairo insisted it had not shipped': the reporter is the subject")
+    determiners: list[Term] = Field(default=[], description="'to a Russian port': a preposition two words back still governs")
 
-    _b1 = field_validator("outgoing", "incoming")(_check_braces)
+    _b1 = field_validator("outgoing", "incoming", "restrict", "participles", "neutral", "reporting")(_check_braces)
 
 
 class ManifestFile(_Strict):
@@ -147,7 +204,7 @@ class ManifestFile(_Strict):
 
 
 AnyFile = Annotated[
-    CategoryFile | StanceFile | GazetteerFile | RolesFile | ManifestFile,
+    CategoryFile | SharedLexiconsFile | StanceFile | GazetteerFile | LeadersFile | RolesFile | ManifestFile,
     Field(discriminator="kind"),
 ]
 

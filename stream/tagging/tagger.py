@@ -47,8 +47,8 @@ def _context_hit(anchor: Hit, ctx: Context, index_of: dict[str, HitIndex]) -> Hi
         if index is None:
             continue
         for hit in index.window(low, high):
-            if hit is anchor or (hit.start == anchor.start and hit.end == anchor.end):
-                continue
+            if anchor.start <= hit.start and hit.end <= anchor.end:
+                continue  # part of the anchor phrase itself ("attack" in "attack drones")
             if ctx.same_sentence and hit.sentence != anchor.sentence:
                 continue
             words, where = gap(anchor, hit)
@@ -117,7 +117,7 @@ class Tagger:
 
         self._stance = StanceResolver(rules.stance)
         self._stance.register(self._matcher)
-        self._actors = ActorIndex(rules.gazetteer, rules.roles)
+        self._actors = ActorIndex(rules.gazetteer, rules.roles, rules.leaders)
         self._actors.register(self._matcher)
         self._matcher.build()
         self._engines = [_CategoryEngine(c) for c in rules.categories.values()]
@@ -161,21 +161,27 @@ class Tagger:
 
     def _make_tag(self, doc: Document, category: str, score: float, fired: list[Firing]) -> Tag:
         best = min(fired, key=lambda f: (-f.rule.weight, f.anchor.start))
-        stance = self._stance.resolve(doc, best.hits)
+        stance, cue = self._stance.resolve_with_cue(doc, best.hits)
         spans: dict[tuple[int, int], str] = {}
         for f in sorted(fired, key=lambda f: (-f.rule.weight, f.anchor.start)):
             for hit in f.hits:
                 spans.setdefault((hit.start, hit.end), f.rule.id)
         # Drop spans nested in a larger one ("arms" inside "arms sales"); rule_ids keeps every rule.
         outer = outermost(spans)
-        kept = [(span, rule_id) for span, rule_id in spans.items() if span in outer]
+        kept = sorted((span, rule_id) for span, rule_id in spans.items() if span in outer)[:MAX_EVIDENCE]
+        if cue is not None and self._stance.cue(cue.key.name).evidence:
+            # Quote the words that deny or negate it ("denied", "has never sold"), kept in the cap.
+            span = (cue.start, cue.end)
+            if all(s != span for s, _ in kept):
+                kept = sorted([*kept[: MAX_EVIDENCE - 1], (span, cue.key.name)])
         evidence = []
-        for (start, end), rule_id in sorted(kept)[:MAX_EVIDENCE]:
+        for (start, end), rule_id in kept:
             o_start, o_end = doc.norm.span(start, end)
             evidence.append(Evidence(start=o_start, end=o_end, text=doc.norm.original[o_start:o_end], rule_id=rule_id))
         rule_ids = list(dict.fromkeys(f.rule.id for f in sorted(fired, key=lambda f: f.anchor.start)))
         sentences = {h.sentence for f in fired for h in f.hits}
-        actors = self._actors.actors(doc, sentences, with_roles=category in self._with_roles)
+        anchors = [f.anchor for f in fired]
+        actors = self._actors.actors(doc, sentences, with_roles=category in self._with_roles, evidence=anchors)
         return Tag(
             category=category,  # type: ignore[arg-type]
             score=score,
