@@ -101,8 +101,12 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
         return None
 
     def origin_of(m: Hit) -> bool:
-        """A demonym (or 'X-made') right before the evidence: it names where the goods come from."""
-        last = m.tok_last
+        """A demonym (or 'X-made') right before the evidence, or 'made in X' right after it: it
+        names where the goods come from."""
+        first, last = m.tok_first, m.tok_last
+        if s.token(first - 1) == "in" and s.token(first - 2) in s.vocab.origin_suffixes:
+            i = bisect_left(ev_firsts, first - 2) - 1
+            return i >= 0 and ev_firsts[i] >= first - 3 - ORIGIN_REACH
         if s.token(last + 1) in s.vocab.origin_suffixes:
             last += 1
         elif s.text(m) not in s.vocab.demonyms:
