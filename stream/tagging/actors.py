@@ -38,7 +38,7 @@ class ActorIndex:
             "tgt": roles.target_preps, "agent": roles.agent_preps, "skip": roles.skip_before,
             "dest": roles.destination_preps, "bene": roles.benefactive_preps,
             "restrict": roles.restrict, "aux": roles.passive_aux, "neu": roles.neutral,
-            "report": roles.reporting, "pron": roles.pronouns,
+            "report": roles.reporting, "pron": roles.pronouns, "rel": roles.relatives,
         }
         for name, terms in groups.items():
             self._terms.extend((t, Key("role", name)) for t in terms)
@@ -47,7 +47,9 @@ class ActorIndex:
             participles=_folded(roles.participles),
             origin_suffixes=_folded(roles.origin_suffixes),
             determiners=_folded(roles.determiners),
+            location_preps=_folded(roles.location_preps),
         )
+        self._goods = tuple(roles.goods_lexicons)
 
     def register(self, matcher: Matcher) -> None:
         for term, key in self._terms:
@@ -66,12 +68,8 @@ class ActorIndex:
             kept.append(hit)
         return kept
 
-    def actors(
-        self, doc: Document, sentences: set[int] | None, with_roles: bool, evidence: Sequence[Hit] = ()
-    ) -> list[Actor]:
-        """The actors of ``sentences`` (all when None); roles from the sentence shape when asked.
-
-        ``evidence``: the hits that name the goods (rule anchors), for origin demonyms."""
+    def actors(self, doc: Document, sentences: set[int] | None, with_roles: bool) -> list[Actor]:
+        """The actors of ``sentences`` (all when None); roles from the sentence shape when asked."""
         mentions = [m for m in self._mentions(doc) if sentences is None or m.sentence in sentences]
         roles: dict[str, ActorRole] = {}
         if with_roles:
@@ -83,10 +81,11 @@ class ActorIndex:
             for cue in doc.of_group("role"):
                 if cue.sentence in by_sentence:
                     cues_by_sentence[cue.sentence].append(cue)
-            cue_spans = {(c.start, c.end) for cues in cues_by_sentence.values() for c in cues}
+            # The goods (for origin demonyms): hits of the goods lexicons, in text order.
+            goods = sorted((h for name in self._goods for h in doc.get("lex", name)), key=lambda h: h.start)
             ev_by_sentence: dict[int, list[Hit]] = defaultdict(list)
-            for hit in evidence:
-                if hit.sentence in by_sentence and (hit.start, hit.end) not in cue_spans:
+            for hit in goods:
+                if hit.sentence in by_sentence:
                     ev_by_sentence[hit.sentence].append(hit)
             for sentence in sorted(by_sentence):
                 unit = Sentence(doc, cues_by_sentence.get(sentence, []), by_sentence[sentence],

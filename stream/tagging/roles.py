@@ -23,7 +23,7 @@ from stream.tagging.matcher import Document, Hit
 SUBJECT_WINDOW = 10  # words between a subject and its verb
 PREP_WINDOW = 2  # words between a preposition and its actor ("to a Russian port")
 VERB_REACH = 12  # words between a transfer word and a preposition it governs
-ORIGIN_REACH = 3  # words between a demonym and the evidence it qualifies ("Israeli loitering munitions")
+ORIGIN_REACH = 2  # words between a demonym ("-made") and the goods it qualifies ("more Israeli loitering munitions")
 AUX_REACH = 2  # words between a passive auxiliary and its participle ("were quietly delivered")
 
 
@@ -35,6 +35,7 @@ class Vocabulary:
     participles: frozenset[str]
     origin_suffixes: frozenset[str]
     determiners: frozenset[str]
+    location_preps: frozenset[str]
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Sentence:
     doc: Document
     cues: list[Hit]  # role cues, by start
     mentions: list[Hit]  # actor mentions, non-overlapping, by start
-    evidence: list[Hit]  # the tag's evidence hits in this sentence that are not role cues
+    evidence: list[Hit]  # hits of the goods lexicons in this sentence ("drones", "AH-64E Apaches")
     vocab: Vocabulary
 
     def token(self, index: int) -> str:
@@ -60,12 +61,19 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
     by_kind: dict[str, list[Hit]] = {}
     for cue in s.cues:
         by_kind.setdefault(cue.key.name, []).append(cue)
-    verbs = [h for h in s.cues if h.key.name in ("out", "in", "neu")]
+    # A transfer word inside a longer restriction or noun ("EU export controls", "shipping
+    # containers") is no transfer: drop it when such a cue starts at or before it and reaches its end.
+    longer = Reach((h.start, h.end) for h in (*by_kind.get("restrict", []), *by_kind.get("neu", [])))
+    verbs = [
+        h for h in s.cues
+        if h.key.name in ("neu",) or (h.key.name in ("out", "in") and not longer.covers(h.start + 1, h.end))
+    ]
     dests = by_kind.get("dest", [])
     if not verbs and not dests:
         return
     reports = sorted(h.tok_first for h in by_kind.get("report", []))
     pronouns = sorted(h.tok_first for h in by_kind.get("pron", []))
+    relatives = sorted(h.tok_first for h in by_kind.get("rel", []))
 
     def reported(first: int, verb_first: int) -> bool:
         """A reporting verb between a mention and a transfer word, whose clause has its own
@@ -73,6 +81,8 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
         i = bisect_left(reports, verb_first) - 1  # the last reporting word before the verb
         if i < 0 or reports[i] <= first:
             return False
+        if tokens_between(pronouns, reports[i] - 2, reports[i]):
+            return False  # parenthetical: "firms that it said had arranged shipments"
         return not tokens_between(pronouns, reports[i], verb_first)
     skip_hits = by_kind.get("skip", [])
     skip_reach = Reach((k.start, k.end) for k in skip_hits)
@@ -88,6 +98,7 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
     m_lasts = [m.tok_last for m in mentions]
     ev_firsts = sorted(h.tok_first for h in s.evidence)
     verb_firsts = [v.tok_first for v in verbs]
+    verb_lasts = {v.tok_last for v in verbs}
 
     def after(tok: int, window: int) -> Hit | None:
         """The first mention starting within ``window`` words after token ``tok``."""
@@ -107,6 +118,9 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
         if s.token(first - 1) == "in" and s.token(first - 2) in s.vocab.origin_suffixes:
             i = bisect_left(ev_firsts, first - 2) - 1
             return i >= 0 and ev_firsts[i] >= first - 3 - ORIGIN_REACH
+        at = first - 2 if s.token(first - 1) in s.vocab.determiners else first - 1
+        if s.token(at) in s.vocab.location_preps and at not in verb_lasts:  # not "pass on Swiss-made ..."
+            return False  # "found inside Russian missiles": where the goods went, not where from
         if s.token(last + 1) in s.vocab.origin_suffixes:
             last += 1
         elif s.text(m) not in s.vocab.demonyms:
@@ -119,7 +133,10 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
         first = m.tok_first
         if first - 1 in skips or first - 1 in prep_lasts:
             return True
-        return (first - 2 in skips or first - 2 in prep_lasts) and s.token(first - 1) in s.vocab.determiners
+        if first - 2 not in skips and first - 2 not in prep_lasts:
+            return False
+        # "in eastern Chad" is governed; "to let Germany" is an infinitive, unless "to a Russian port".
+        return s.token(first - 2) != "to" or s.token(first - 1) in s.vocab.determiners
 
     def participle(verb: Hit) -> bool:
         word = s.text(verb)
@@ -137,10 +154,11 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
     for r in restricts:
         lo = bisect_left(m_lasts, r.tok_first - SUBJECT_WINDOW)
         governs = any(r.tok_last < v.tok_first <= r.tok_last + VERB_REACH for v in verbs)
-        for m in reversed(mentions[lo:bisect_left(m_lasts, r.tok_first)]):
-            if governs and not governed(m):
-                restrictors.add(m.key.name)
-                yield m.key.name, "party"
+        for m in reversed(mentions[lo:bisect_left(m_lasts, r.tok_first)] if governs else ()):
+            if governed(m):
+                continue
+            restrictors.add(m.key.name)
+            yield m.key.name, "party"
             break
     origins = {id(m) for m in mentions if origin_of(m)}
     found: list[tuple[str, ActorRole]] = []
@@ -150,8 +168,8 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
         target = after(prep.tok_last, window)
         if verb is None or target is None or prep.tok_first - verb.tok_last > VERB_REACH:
             continue
-        if tokens_between(blockers, prep.tok_last, target.tok_first):
-            continue  # "from Texas to Mexico": Mexico belongs to "to"
+        if tokens_between(blockers, prep.tok_last, target.tok_first) or tokens_between(verb_firsts, prep.tok_last, target.tok_first):
+            continue  # "from Texas to Mexico": Mexico belongs to "to"; "agreed to buy X": X is no recipient
         if prep.key.name == "src":
             found.append((target.key.name, "supplier"))
         elif prep.key.name in ("tgt", "bene"):
@@ -177,6 +195,8 @@ def infer(s: Sentence) -> Iterator[tuple[str, ActorRole]]:
                 continue
             if restricted(m.tok_last + 1, verb.tok_first) or reported(m.tok_last, verb.tok_first):
                 break  # "the EU banned exports", "Treasury said the network shipped"
+            if tokens_between(relatives, m.tok_last + 1, verb.tok_first):
+                break  # "rifles that reach al-Shabaab are bought from soldiers who sell": not al-Shabaab
             if not is_passive:
                 found.append((m.key.name, "supplier" if outgoing else "recipient"))
             elif outgoing:

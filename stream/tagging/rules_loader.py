@@ -177,6 +177,10 @@ def load_rules(rules_dir: Path) -> RuleSet:
     for cue in stance.cues:
         _fold_all(stance_path, f"rule {cue.id}", cue.terms)
 
+    roles_path, roles = singles["roles"]
+    for name in roles.goods_lexicons:
+        if name not in lexicons:
+            raise RulesError(f"{roles_path.name}: goods_lexicons: unknown lexicon {name!r}")
     gazetteer: GazetteerFile = singles["gazetteer"][1]
     leaders: LeadersFile | None = singles["leaders"][1] if "leaders" in singles else None
     if leaders is not None:
@@ -189,7 +193,7 @@ def load_rules(rules_dir: Path) -> RuleSet:
         lexicons=lexicons,
         stance=stance,
         gazetteer=gazetteer,
-        roles=singles["roles"][1],
+        roles=roles,
         leaders=leaders,
         files=[p.name for p in paths],
     )

@@ -193,6 +193,10 @@ class RolesFile(_Strict):
     reporting: list[Term] = Field(default=[], description="'Treasury said the network shipped': a subject never lies beyond these")
     pronouns: list[Term] = Field(default=[], description="'Cairo insisted it had not shipped': the reporter is the subject")
     determiners: list[Term] = Field(default=[], description="'to a Russian port': a preposition two words back still governs")
+    relatives: list[Term] = Field(default=[], description="'soldiers who sell': the subject is the word before these")
+    location_preps: list[Term] = Field(default=[], description="'inside Russian missiles': a demonym after these is no origin")
+    goods_lexicons: list[Annotated[str, Field(pattern=_NAME)]] = Field(
+        default=[], description="lexicons naming the goods, for origin demonyms ('Israeli drones')")
 
     _b1 = field_validator("outgoing", "incoming", "restrict", "participles", "neutral", "reporting")(_check_braces)
 

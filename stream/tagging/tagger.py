@@ -180,8 +180,7 @@ class Tagger:
             evidence.append(Evidence(start=o_start, end=o_end, text=doc.norm.original[o_start:o_end], rule_id=rule_id))
         rule_ids = list(dict.fromkeys(f.rule.id for f in sorted(fired, key=lambda f: f.anchor.start)))
         sentences = {h.sentence for f in fired for h in f.hits}
-        anchors = [f.anchor for f in fired]
-        actors = self._actors.actors(doc, sentences, with_roles=category in self._with_roles, evidence=anchors)
+        actors = self._actors.actors(doc, sentences, with_roles=category in self._with_roles)
         return Tag(
             category=category,  # type: ignore[arg-type]
             score=score,

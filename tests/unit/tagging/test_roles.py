@@ -118,3 +118,27 @@ def test_state_bodies_and_leaders_name_their_state(tagger: Tagger, text: str, co
     (tag,) = [t for t in tagger.tag(text) if t.category == "arms_trade"]
     names = {a.code or a.name for a in tag.actors}
     assert (code or "NATO") in names
+
+
+@pytest.mark.parametrize(
+    ("text", "supplier", "recipient"),
+    [
+        # A relative clause's subject is not the actor before it.
+        ("Rifles that reach the Houthis are often bought from soldiers who sell off their kit.", None, None),
+        # A place after "in <adjective>" is no subject; an infinitive "to let X" does not govern X.
+        ("Cargo flights landing in eastern Chad carried rifles destined for Sudan.", None, "SD"),
+        # "agreed to buy X's ...": X is the seller, not a recipient of "to".
+        ("Riyadh signed an agreement to buy South Korea's Cheongung air defence system.", "KR", "SA"),
+        # Nouns that contain a transfer word are no transfer: "shipping containers", "second-hand".
+        ("Most guns fuelling Haiti's violence are hidden in shipping containers bound for Port-au-Prince.", None, "HT"),
+        ("Manila is weighing second-hand Gripen jets that could be delivered sooner.", None, "PH"),
+        # An export restriction still points at its destination.
+        ("Canada suspended export permits for drone optics to Turkey in 2020.", None, "TR"),
+        # A demonym after "inside" is where the goods went, not where they came from.
+        ("Western chips keep turning up inside Russian cruise missiles.", None, None),
+    ],
+)
+def test_sentence_shapes_that_name_no_false_side(
+    tagger: Tagger, text: str, supplier: str | None, recipient: str | None
+) -> None:
+    assert _sides(tagger, text) == ({supplier} if supplier else set(), {recipient} if recipient else set())
