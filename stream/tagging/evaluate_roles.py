@@ -27,7 +27,7 @@ from typing import Any
 
 from stream.errors import InputError
 from stream.jsonl import json_object
-from stream.models import CATEGORY_PATTERN, Stance, Tag
+from stream.models import Stance, Tag
 from stream.tagging.tagger import Tagger
 
 GROUPS: dict[str, frozenset[str]] = {
@@ -42,6 +42,7 @@ RESTRICTION_WORDS = re.compile(
     re.IGNORECASE,
 )
 _STANCES = tuple(s.value for s in Stance)
+_CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # the form of a category name (rules files name them)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def parse_role_examples(lines: Iterable[str], source: str = "input") -> list[Rol
             raise InputError(f"{where}: missing or invalid 'id'")
         if not isinstance(text, str):
             raise InputError(f"{where}: missing or invalid 'text'")
-        if not isinstance(category, str) or not re.match(CATEGORY_PATTERN, category):
+        if not isinstance(category, str) or not _CATEGORY.match(category):
             raise InputError(f"{where}: missing or invalid 'category'")
         if stance not in _STANCES:
             raise InputError(f"{where}: 'stance' must be one of {', '.join(_STANCES)}")
