@@ -56,7 +56,8 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
     record_build_info(metrics, __version__, faust.__version__)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR
     watcher = RulesWatcher(rules_dir, load_tagger(settings.rules_dir))
-    names = TopicNames.from_settings(settings)
+    categories = watcher.tagger.categories
+    names = TopicNames.from_settings(settings, categories)
     ctx = WorkerContext(
         app=app,
         settings=settings,
@@ -68,6 +69,7 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         dlq=_topic(app, names.dlq, settings),
         alerts=_topic(app, names.alerts, settings),
         alerts_by_category={c: _topic(app, t, settings) for c, t in names.alerts_by_category.items()},
+        make_topic=lambda name: _topic(app, name, settings),
     )
     tagging_agents.register(ctx, watcher)
     alerting_agents.register(ctx)
@@ -81,5 +83,6 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         consumed_topics=(names.paragraphs,),
         produced_topics=(names.tagged,),
         sinks=enabled_sinks,
+        categories=categories,
     )
     return ctx

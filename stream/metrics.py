@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
+from collections.abc import Iterable
 from typing import get_args
 
-from stream.models import CATEGORIES, SEVERITIES, EscalationReason, Stance
+from stream.models import SEVERITIES, EscalationReason, Stance
 
 PREFIX = "stream"
 
@@ -149,23 +150,15 @@ def prime(
     consumed_topics: tuple[str, ...] = (),
     produced_topics: tuple[str, ...] = (),
     sinks: tuple[str, ...] = (),
+    categories: Iterable[str] = (),
 ) -> None:
     """Create every known label set at zero, so rate() sees the first increment of each."""
     for topic in consumed_topics:
         metrics.paragraphs_consumed.labels(topic=topic)
     for topic in produced_topics:
         metrics.paragraphs_produced.labels(topic=topic)
-    for category in CATEGORIES:
-        for stance in Stance:
-            metrics.tags.labels(category=category, stance=stance.value)
-        for severity in SEVERITIES:
-            metrics.alerts.labels(category=category, severity=severity)
-        for reason in SUPPRESSION_REASONS:
-            metrics.alerts_suppressed.labels(category=category, reason=reason)
-        for reason in ESCALATION_REASONS:
-            metrics.alerts_escalated.labels(category=category, reason=reason)
-        metrics.story_mentions.labels(category=category)
-        metrics.end_to_end_latency.labels(category=category)
+    for category in categories:
+        prime_category(metrics, category)
     for reason in dead_letter_reasons:
         metrics.dead_letters.labels(reason=reason)
     for outcome in ("success", "error"):
@@ -176,6 +169,20 @@ def prime(
         metrics.sink_delivery_duration.labels(sink=sink)
         for outcome in SINK_OUTCOMES:
             metrics.sink_deliveries.labels(sink=sink, outcome=outcome)
+
+
+def prime_category(metrics: Metrics, category: str) -> None:
+    """Every series of one category at zero (at start, and when a rules reload adds one)."""
+    for stance in Stance:
+        metrics.tags.labels(category=category, stance=stance.value)
+    for severity in SEVERITIES:
+        metrics.alerts.labels(category=category, severity=severity)
+    for reason in SUPPRESSION_REASONS:
+        metrics.alerts_suppressed.labels(category=category, reason=reason)
+    for reason in ESCALATION_REASONS:
+        metrics.alerts_escalated.labels(category=category, reason=reason)
+    metrics.story_mentions.labels(category=category)
+    metrics.end_to_end_latency.labels(category=category)
 
 
 def record_build_info(metrics: Metrics, version: str, faust_version: str) -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
-Category = Literal["arms_trade", "sanctions"]
-CATEGORIES: tuple[Category, ...] = ("arms_trade", "sanctions")
+# A category is data (a rules file names it), so the wire only checks its form; which categories
+# exist is what the loaded rules say (``Tagger.categories``).
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+Category = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
 
 
 def utc_now() -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -10,7 +11,6 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 from stream.config import Settings
 from stream.errors import BrokerError
 from stream.kafka_auth import client_security
-from stream.models import CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,15 @@ class TopicNames:
     sink_dlq: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TopicNames":
+    def from_settings(cls, settings: Settings, categories: Iterable[str] = ()) -> "TopicNames":
+        """The service's topics, with an alert topic for each of ``categories`` (the rules')."""
         return cls(
             paragraphs=settings.topic_paragraphs,
             tagged=settings.topic_tagged,
             mentions=settings.topic_mentions,
             dlq=settings.topic_dlq,
             alerts=settings.topic_alerts,
-            alerts_by_category={c: settings.alert_topic_for(c) for c in CATEGORIES},
+            alerts_by_category={c: settings.alert_topic_for(c) for c in categories},
             sink_dlq=settings.topic_sink_dlq,
         )
 
@@ -41,7 +42,9 @@ class TopicNames:
 
 
 async def ensure_topics(settings: Settings, names: TopicNames | None = None) -> list[str]:
-    """Create the service's topics if missing (idempotent); returns the names created."""
+    """Create the service's topics if missing (idempotent); returns the names created. Without
+    ``names``: the pipeline's topics but no per-category alert topic (the worker adds those of
+    its rules' categories when it starts, and of any category a rules reload brings)."""
     names = names or TopicNames.from_settings(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=15000,
                                 **client_security(settings))

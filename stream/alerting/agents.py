@@ -73,7 +73,7 @@ async def publish_alert(ctx: WorkerContext, alert: Alert) -> None:
     m = ctx.metrics
     payload, key = alert.to_bytes(), (alert.story_key or alert.article_id).encode()
     await ctx.publish(ctx.alerts, key, payload)
-    await ctx.publish(ctx.alerts_by_category[alert.category], key, payload)
+    await ctx.publish(ctx.alert_topic(alert.category), key, payload)
     m.alerts.labels(category=alert.category, severity=alert.severity).inc()
     if alert.escalation:
         m.alerts_escalated.labels(category=alert.category, reason=alert.escalation).inc()

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from stream.alerting.stories import (
     MAX_ARTICLE_IDS, StoryState, Thresholds, WindowState, count, severity_of, tier, window_start,
 )
+from stream.evidence import readable_evidence
 from stream.models import Alert, EscalationReason, StoryMention, actors_phrase, severity_rank
 
-SUMMARY_EVIDENCE_CHARS = 160
-CATEGORY_LABELS = {"arms_trade": "Arms trade", "sanctions": "Sanctions"}
+SUMMARY_EVIDENCE_CHARS = 240  # the evidence sentence in a summary
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,10 @@ class Decision:
 
 
 def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
+    """``arms_trade`` -> ``Arms trade``: any category reads well without a code change."""
+    return category.replace("_", " ").capitalize()
 
 
-def evidence_quote(mention: StoryMention, limit: int = SUMMARY_EVIDENCE_CHARS) -> str:
-    quote = "; ".join(dict.fromkeys(e.text for e in mention.tag.evidence))
-    return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
 def summarize(window: WindowState, category: str, escalation: EscalationReason | None) -> str:
@@ -47,7 +45,8 @@ def summarize(window: WindowState, category: str, escalation: EscalationReason |
     articles, sources = len(window.article_ids), len(window.sources)
     parts.append(f"{articles} article{'s' * (articles != 1)}, {sources} source{'s' * (sources != 1)}:")
     where = best.title or best.article_id
-    parts.append(f'"{evidence_quote(best)}" in {where!r} ¶{best.paragraph_index + 1}')
+    parts.append(f"{readable_evidence(best.text, best.tag.evidence, SUMMARY_EVIDENCE_CHARS)} "
+                 f"— {where!r} ¶{best.paragraph_index + 1}")
     return " ".join(parts)
 
 

@@ -17,7 +17,7 @@ from stream.cli.common import add_bootstrap_arg, console, settings_from_args
 from stream.cli.render import alert_block, print_alerts
 from stream.errors import ConfigError
 from stream.kafka_auth import client_security
-from stream.models import CATEGORIES, SEVERITIES, Alert
+from stream.models import SEVERITIES, Alert
 from stream.reader import TopicReader
 
 SEEN_LIMIT = 100_000
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--follow", "-f", action="store_true", help="keep streaming new alerts until Ctrl-C")
     parser.add_argument("--category", type=_argument(parse_category),
-                        help=f"only one category ({', '.join(CATEGORIES)})")
+                        help="only one category, read from its own topic (e.g. arms_trade, sanctions)")
     parser.add_argument("--min-severity", type=_argument(parse_severity), metavar="LEVEL",
                         help=f"only alerts at least this severe ({' < '.join(SEVERITIES)})")
     parser.add_argument("--actor", metavar="CODE", help="only alerts naming this actor (ISO code such as RU, or a name)")

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stream.cli.tag_cmd import open_input
+from stream.config import load_settings
 from stream.errors import InputError
 from stream.tagging import load_tagger
 from stream.tagging.evaluate import CategoryScore, evaluate, parse_examples, report
@@ -27,7 +28,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="labelled JSON lines file ('-' = stdin)")
     parser.add_argument("--json", action="store_true", help="print one JSON object and nothing else")
     parser.add_argument("--errors", action="store_true", help="list misclassified ids with the evidence that fired")
-    parser.add_argument("--rules", type=Path, default=None, metavar="DIR", help="rules directory (default: packaged rules)")
+    parser.add_argument("--rules", type=Path, default=None, metavar="DIR", help="rules directory (default: STREAM_RULES_DIR, else the packaged rules)")
     parser.set_defaults(func=run)
 
 
@@ -46,7 +47,7 @@ def _errors_table(scores: dict[str, CategoryScore]) -> Table:
 
 
 def run(args: argparse.Namespace) -> int:
-    tagger = load_tagger(args.rules)
+    tagger = load_tagger(args.rules or load_settings().rules_dir)
     with open_input(args.file) as handle:
         try:
             examples = parse_examples(handle, source=args.file)

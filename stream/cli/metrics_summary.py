@@ -5,7 +5,6 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
-from stream.models import CATEGORIES
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -28,15 +27,23 @@ def story_progress(metrics_text: str) -> tuple[float, float]:
     return _sum(totals, "stream_story_mentions_total"), _sum(totals, "stream_alerts_total")
 
 
+def categories_in(totals: Samples) -> list[str]:
+    """The categories the worker reports (its rules'): a new rules file adds a column."""
+    return sorted({dict(labels)["category"] for name, labels in totals
+                   if name == "stream_tags_total" and "category" in dict(labels)})
+
+
 def summary_table(metrics_text: str, metrics_url: str) -> Table:
     totals = metric_totals(metrics_text)
+    categories = categories_in(totals)
     table = Table(title=f"summary (from {metrics_url})")
     table.add_column("measure")
-    for category in CATEGORIES:
+    for category in categories:
         table.add_column(category, justify="right")
     table.add_column("total", justify="right")
     consumed = _sum(totals, "stream_paragraphs_consumed_total")
-    table.add_row("paragraphs consumed", "", "", f"{consumed:.0f}")
+    blank = [""] * len(categories)
+    table.add_row("paragraphs consumed", *blank, f"{consumed:.0f}")
     rows = (
         ("tags", "stream_tags_total", {}),
         ("alerts raised", "stream_alerts_total", {}),
@@ -45,7 +52,7 @@ def summary_table(metrics_text: str, metrics_url: str) -> Table:
         ("suppressed: seen before", "stream_alerts_suppressed_total", {"reason": "duplicate"}),
     )
     for label, name, labels in rows:
-        per = [_sum(totals, name, category=c, **labels) for c in CATEGORIES]
+        per = [_sum(totals, name, category=c, **labels) for c in categories]
         table.add_row(label, *(f"{v:.0f}" for v in per), f"{sum(per):.0f}")
-    table.add_row("dead letters", "", "", f"{_sum(totals, 'stream_dead_letters_total'):.0f}")
+    table.add_row("dead letters", *blank, f"{_sum(totals, 'stream_dead_letters_total'):.0f}")
     return table

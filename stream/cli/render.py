@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from stream.evidence import evidence_sentence
 from stream.models import Alert, actors_phrase
 
+MATCH_STYLE = "bold black on yellow"
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "dim"}
 TABLE_MIN_WIDTH = 120
 
 
-def evidence_quote(alert: Alert, limit: int = 90) -> str:
-    quote = "; ".join(dict.fromkeys(e.text for e in alert.evidence))
-    return f'"{quote if len(quote) <= limit else quote[: limit - 1] + "…"}"'
+def evidence_quote(alert: Alert, limit: int = 200) -> str:
+    """The sentence carrying the evidence, its matched words highlighted (rich markup)."""
+    sentence = evidence_sentence(alert.text, alert.evidence, limit)
+    if sentence is None:  # a version-1 alert has no paragraph: the matched words, highlighted
+        return "; ".join(f"[{MATCH_STYLE}]{escape(t)}[/]" for t in dict.fromkeys(e.text for e in alert.evidence))
+    out, at = [], 0
+    for start, end in sentence.spans:
+        out += [escape(sentence.text[at:start]), f"[{MATCH_STYLE}]{escape(sentence.text[start:end])}[/]"]
+        at = end
+    return "".join(out) + escape(sentence.text[at:])
 
 
 def story_counts(alert: Alert) -> str:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from stream.config import load_settings
 from stream.errors import InputError
 from stream.jsonl import json_object
 from stream.tagging import load_tagger
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> None:
         description="Read JSON lines with 'id' and 'text' and print one JSON line {id, tags} for each.",
     )
     parser.add_argument("file", nargs="?", default="-", metavar="FILE", help="JSON lines file, '-' = stdin (default)")
-    parser.add_argument("--rules", type=Path, default=None, metavar="DIR", help="rules directory (default: packaged rules)")
+    parser.add_argument("--rules", type=Path, default=None, metavar="DIR", help="rules directory (default: STREAM_RULES_DIR, else the packaged rules)")
     parser.set_defaults(func=run)
 
 
@@ -50,7 +51,7 @@ def parse_record(line: str, number: int) -> tuple[Any, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    tagger = load_tagger(args.rules)
+    tagger = load_tagger(args.rules or load_settings().rules_dir)
     out = sys.stdout
     with open_input(args.file) as handle:
         try:

@@ -22,10 +22,12 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> int:
     import faust  # imported here: faust is slow to import and only the worker needs it
 
     from stream.app import build_app
-    from stream.topics import ensure_topics
+    from stream.tagging import load_tagger
+    from stream.topics import TopicNames, ensure_topics
 
     require_broker(settings)
-    asyncio.run(ensure_topics(settings))
+    categories = load_tagger(settings.rules_dir).categories
+    asyncio.run(ensure_topics(settings, TopicNames.from_settings(settings, categories)))
     # Faust's worker owns the event loop it runs on; give it a fresh one.
     asyncio.set_event_loop(asyncio.new_event_loop())
     ctx = build_app(settings)

@@ -25,4 +25,4 @@ def register(ctx: WorkerContext) -> None:
 
     @app.page("/alerts")
     async def alert_page(self, request):  # type: ignore[no-untyped-def]
-        return page.response(body, csp)
+        return page.response(page.with_categories(body, ctx.alerts_by_category), csp)

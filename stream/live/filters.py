@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stream.models import CATEGORIES, SEVERITIES, Alert, severity_rank
+from stream.alertfilter import FilterError, parse_category
+from stream.models import SEVERITIES, Alert, severity_rank
 
 MAX_EVENT_ID_CHARS = 256
 
@@ -46,6 +47,16 @@ def _choice(query: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> st
     return value
 
 
+def _category(query: Mapping[str, str]) -> str | None:
+    value = query.get("category")
+    if value is None or value == "":
+        return None
+    try:
+        return parse_category(value)
+    except FilterError as exc:
+        raise RequestError(f"category: {exc}") from None
+
+
 def _backlog(query: Mapping[str, str], limit: int) -> int:
     value = query.get("backlog")
     if value is None or value == "":
@@ -74,7 +85,7 @@ def parse_request(query: Mapping[str, str], headers: Mapping[str, str], backlog_
     """
     return StreamRequest(
         filter=AlertFilter(
-            category=_choice(query, "category", CATEGORIES),
+            category=_category(query),
             min_severity=_choice(query, "min_severity", SEVERITIES),
         ),
         backlog=_backlog(query, backlog_limit),

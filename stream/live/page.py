@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
 from importlib import resources
 
 from aiohttp import web
+
+from stream.models import CATEGORY_PATTERN
 
 CONTENT_TYPE = "text/html; charset=utf-8"
 _PLACEHOLDER = re.compile(r"<!-- (style|script): ([\w.-]+) -->")
@@ -40,6 +43,13 @@ def build() -> tuple[bytes, str]:
     csp = (f"default-src 'none'; script-src {' '.join(hashes['script'])}; style-src {' '.join(hashes['style'])}; "
            "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     return html.encode("utf-8"), csp
+
+
+def with_categories(body: bytes, categories: Iterable[str]) -> bytes:
+    """The page naming the categories the worker knows now (a rules reload can add one); the
+    names are ``[a-z0-9_]`` (models.CATEGORY_PATTERN), safe in an attribute as they are."""
+    names = ",".join(sorted(c for c in categories if re.fullmatch(CATEGORY_PATTERN, c)))
+    return body.replace(b"__CATEGORIES__", names.encode("ascii"), 1)
 
 
 def response(body: bytes, csp: str) -> web.Response:

@@ -16,6 +16,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from stream.evidence import readable_evidence
 from stream.models import Actor, Alert, utc_now
 from stream.sinks.http import HttpRequest
 
@@ -23,7 +24,7 @@ NAME = "alertmanager"
 ALERTNAME = "StreamContentAlert"
 API_PATH = "/api/v2/alerts"
 MAX_PARTIES = 6
-MAX_EVIDENCE_CHARS = 1000
+MAX_EVIDENCE_CHARS = 600
 
 
 def actors_label(actors: list[Actor]) -> str:
@@ -38,9 +39,8 @@ def actors_label(actors: list[Actor]) -> str:
 
 
 def evidence_quote(alert: Alert) -> str:
-    """The distinct evidence spans, each quoted: '"supplied drones"; "in breach of sanctions"'."""
-    quote = "; ".join(f'"{text}"' for text in dict.fromkeys(e.text for e in alert.evidence))
-    return quote if len(quote) <= MAX_EVIDENCE_CHARS else quote[: MAX_EVIDENCE_CHARS - 1] + "…"
+    """The sentence carrying the evidence, matched words in « »; the words alone without text."""
+    return readable_evidence(alert.text, alert.evidence, MAX_EVIDENCE_CHARS)
 
 
 def article_ref(alert: Alert) -> str:

@@ -37,8 +37,7 @@ class ActorIndex:
             "out": roles.outgoing, "in": roles.incoming, "src": roles.source_preps,
             "tgt": roles.target_preps, "agent": roles.agent_preps, "skip": roles.skip_before,
             "dest": roles.destination_preps, "bene": roles.benefactive_preps,
-            "restrict": roles.restrict, "aux": roles.passive_aux, "neu": roles.neutral,
-            "report": roles.reporting, "pron": roles.pronouns, "rel": roles.relatives,
+            "restrict": roles.restrict, "neu": roles.neutral,
         }
         for name, terms in groups.items():
             self._terms.extend((t, Key("role", name)) for t in terms)
@@ -48,6 +47,11 @@ class ActorIndex:
             origin_suffixes=_folded(roles.origin_suffixes),
             determiners=_folded(roles.determiners),
             location_preps=_folded(roles.location_preps),
+            # Single words checked token by token (not matcher terms: they are everywhere).
+            auxiliaries=_folded(roles.passive_aux),
+            reporting=_folded(roles.reporting),
+            pronouns=_folded(roles.pronouns),
+            relatives=_folded(roles.relatives),
         )
         self._goods = tuple(roles.goods_lexicons)
 

@@ -85,6 +85,7 @@ def register(ctx: WorkerContext, watcher: RulesWatcher) -> TaggingStage:
 
     @ctx.app.timer(interval=ctx.settings.rules_poll_seconds, name="reload-rules")
     async def poll_rules() -> None:
-        stage.reload(ctx)
+        if stage.reload(ctx):  # a new category file: its alert topic and metrics, before its first tag
+            await ctx.add_categories(stage.watcher.tagger.categories)
 
     return stage

@@ -1,7 +1,8 @@
 """Pure evaluation of a tagger against labelled JSON lines.
 
 Each line: ``{"id": str, "text": str, "labels": {"arms_trade": bool, "sanctions": bool}}``.
-Both labels are required.
+Each category of the rules is scored on the examples that label it: a set written before a
+category existed simply has no label for it (absent is "not labelled", never "false").
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from stream.errors import InputError
 from stream.jsonl import json_object
-from stream.models import CATEGORIES, Evidence, Tag
+from stream.models import Evidence, Tag
 from stream.tagging.tagger import Tagger
 
 
@@ -70,19 +71,21 @@ def parse_examples(lines: Iterable[str], source: str = "input") -> list[Example]
             raise InputError(f"{source} line {number}: missing or invalid 'id'")
         if not isinstance(text, str):
             raise InputError(f"{source} line {number}: missing or invalid 'text'")
-        if not isinstance(labels, dict) or not all(isinstance(labels.get(c), bool) for c in CATEGORIES):
-            # A missing label is an annotation gap, not a "false": refuse it rather than skew the scores.
-            raise InputError(f"{source} line {number}: 'labels' must map {' and '.join(CATEGORIES)} to true/false")
-        out.append(Example(str(rid), text, {c: labels[c] for c in CATEGORIES}))
+        if not isinstance(labels, dict) or not labels or not all(
+                isinstance(k, str) and isinstance(v, bool) for k, v in labels.items()):
+            raise InputError(f"{source} line {number}: 'labels' must map category names to true/false")
+        out.append(Example(str(rid), text, dict(labels)))
     return out
 
 
 def evaluate(tagger: Tagger, examples: Iterable[Example]) -> dict[str, CategoryScore]:
-    scores = {c: CategoryScore() for c in CATEGORIES}
+    scores = {c: CategoryScore() for c in tagger.categories}
     for ex in examples:
         tags: dict[str, Tag] = {t.category: t for t in tagger.tag(ex.text)}
         for category, score in scores.items():
-            predicted, gold = category in tags, ex.labels.get(category, False)
+            if category not in ex.labels:
+                continue  # this example was not labelled for this category
+            predicted, gold = category in tags, ex.labels[category]
             if predicted and gold:
                 score.tp += 1
             elif predicted:

@@ -38,6 +38,10 @@ class Vocabulary:
     origin_suffixes: frozenset[str]
     determiners: frozenset[str]
     location_preps: frozenset[str]
+    auxiliaries: frozenset[str]
+    reporting: frozenset[str]
+    pronouns: frozenset[str]
+    relatives: frozenset[str]
 
 
 @dataclass
@@ -96,10 +100,6 @@ class _RoleFinder:
         self.blockers = sorted(self.skips | self.prep_lasts)
         self.restricts = [r for r in kinds.get("restrict", []) if s.token(r.tok_last + 1) != "to"]  # not "refused to send"
         self.restrict_firsts = sorted(r.tok_first for r in self.restricts)
-        self.reports = sorted(h.tok_first for h in kinds.get("report", []))
-        self.pronouns = sorted(h.tok_first for h in kinds.get("pron", []))
-        self.relatives = sorted(h.tok_first for h in kinds.get("rel", []))
-        self.auxes = {h.tok_last for h in kinds.get("aux", [])}
         self.m_firsts = [m.tok_first for m in s.mentions]
         self.m_lasts = [m.tok_last for m in s.mentions]
         self.goods_firsts = sorted(h.tok_first for h in s.evidence)
@@ -151,8 +151,13 @@ class _RoleFinder:
         return (i < len(self.goods_firsts) and self.goods_firsts[i] <= last + 1 + ORIGIN_REACH
                 and not tokens_between(self.blockers, last, self.goods_firsts[i]))
 
+    def _words(self, words: frozenset[str], first: int, last: int) -> list[int]:
+        """Tokens from ``first`` to ``last`` (inclusive) that are among ``words``."""
+        return [i for i in range(max(first, 0), last + 1) if self.s.token(i) in words]
+
     def _passive(self, verb: Hit) -> bool:
-        return any(verb.tok_first - d in self.auxes for d in range(1, AUX_REACH + 2)) and self._participle(verb)
+        aux = self._words(self.s.vocab.auxiliaries, verb.tok_first - AUX_REACH - 1, verb.tok_first - 1)
+        return bool(aux) and self._participle(verb)
 
     def _participle(self, verb: Hit) -> bool:
         word = self.s.text(verb)
@@ -165,13 +170,14 @@ class _RoleFinder:
     def _reported(self, first: int, verb_first: int) -> bool:
         """A reporting verb after token ``first`` whose clause has its own subject ("Treasury said
         the network shipped"); not a pronoun ("Cairo insisted it had not"), not "that it said"."""
-        i = bisect_left(self.reports, verb_first) - 1
-        if i < 0 or self.reports[i] <= first:
+        vocab = self.s.vocab
+        reports = self._words(vocab.reporting, first + 1, verb_first - 1)
+        if not reports:
             return False
-        report = self.reports[i]
-        if tokens_between(self.pronouns, report - 2, report):
+        report = reports[-1]
+        if self._words(vocab.pronouns, report - 1, report - 1):
             return False
-        return not tokens_between(self.pronouns, report, verb_first)
+        return not self._words(vocab.pronouns, report + 1, verb_first - 1)
 
     # --- patterns ------------------------------------------------------------------------------
 
@@ -222,7 +228,7 @@ class _RoleFinder:
                     continue
                 between = (m.tok_last + 1, verb.tok_first)
                 if self._restricted(*between) or self._reported(m.tok_last, verb.tok_first) \
-                        or tokens_between(self.relatives, *between):
+                        or self._words(self.s.vocab.relatives, between[0] + 1, between[1] - 1):
                     break  # "the EU banned exports", "Treasury said ...", "soldiers who sell"
                 if not passive:
                     yield m.key.name, "supplier" if outgoing else "recipient"

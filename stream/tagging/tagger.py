@@ -34,6 +34,22 @@ class Firing:
         return (self.anchor, *self.support)
 
 
+class _LazyIndex(dict[str, HitIndex]):
+    """A lexicon's HitIndex, built the first time a rule asks for it (most lexicons never are)."""
+
+    def __init__(self, hits: dict[str, list[Hit]]) -> None:
+        super().__init__()
+        self._hits = hits
+
+    def get(self, name: str, default: HitIndex | None = None) -> HitIndex | None:  # type: ignore[override]
+        if name not in self:
+            hits = self._hits.get(name)
+            if hits is None:
+                return default
+            self[name] = HitIndex(hits)
+        return self[name]
+
+
 def _context_hit(anchor: Hit, ctx: Context, index_of: dict[str, HitIndex]) -> Hit | None:
     """The nearest hit of the context's lexicons that satisfies window, direction and sentence.
 
@@ -75,7 +91,7 @@ class _CategoryEngine:
             lex_hits = {
                 name: [h for h in hits if not hidden.overlaps(h.start, h.end)] for name, hits in lex_hits.items()
             }
-        index_of = {name: HitIndex(hits) for name, hits in lex_hits.items()}
+        index_of = _LazyIndex(lex_hits)
         firings: list[Firing] = []
         seen: set[tuple[str, int, int]] = set()
         for name, hits in lex_hits.items():

@@ -8,16 +8,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import faust
 from faust.exceptions import ProducerSendError
 
 from stream.config import Settings
-from stream.metrics import Metrics
+from stream.metrics import Metrics, prime_category
 from stream.worker import acks
-from stream.topics import TopicNames
+from stream.topics import TopicNames, ensure_topics
 from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
 from stream.worker.outage import OutageReporter
 
@@ -67,6 +67,7 @@ class WorkerContext:
     dlq: faust.TopicT
     alerts: faust.TopicT
     alerts_by_category: dict[str, faust.TopicT]
+    make_topic: Callable[[str], faust.TopicT] | None = None  # a raw-bytes topic object by name
     broker_contact: BrokerContact = field(default_factory=BrokerContact)
     # Extra fields of the /readyz body, filled by stages (e.g. the rules version in force).
     readiness_info: dict[str, Callable[[], str]] = field(default_factory=dict)
@@ -102,6 +103,27 @@ class WorkerContext:
             log.exception("%s on %s[%d]@%d", failure_reason, message.topic, message.partition, message.offset)
             await self.send_dead_letter(message, StageFailure(failure_reason, f"{type(exc).__name__}: {exc}"))
         return None
+
+    def alert_topic(self, category: str) -> faust.TopicT:
+        """The category's alert topic (``alerts-<category>``), made on first use."""
+        topic = self.alerts_by_category.get(category)
+        if topic is None:
+            assert self.make_topic is not None, "a WorkerContext without make_topic knows only its categories"
+            topic = self.alerts_by_category[category] = self.make_topic(self.settings.alert_topic_for(category))
+        return topic
+
+    async def add_categories(self, categories: Iterable[str]) -> list[str]:
+        """Make ready what new categories need: their alert topics on the broker and zeroed
+        metrics. Returns the categories that were new (a rules reload can bring one)."""
+        new = [c for c in categories if c not in self.alerts_by_category]
+        if not new:
+            return []
+        await ensure_topics(self.settings, TopicNames.from_settings(self.settings, new))
+        for category in new:
+            self.alert_topic(category)
+            prime_category(self.metrics, category)
+            log.warning("new category %r: alerts also go to %r", category, self.settings.alert_topic_for(category))
+        return new
 
     async def publish(self, topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
         """Send, retrying transient broker errors until they pass.

@@ -115,7 +115,8 @@ def test_alerts_reach_alertmanager_with_labels_annotations_and_inhibition(rig: R
     assert am["labels"] == {"alertname": "StreamContentAlert", "category": "arms_trade", "severity": "high",
                             "story": s1, "actors": "KP->RU"}
     assert am["annotations"] == {
-        "summary": high.summary, "evidence": '"shipped artillery shells"; "in breach of UN sanctions"',
+        "summary": high.summary,
+        "evidence": "Officials said North Korea «shipped artillery shells» to Russia, «in breach of UN sanctions».",
         "article": "https://news.example/kp-ru", "title": high.title, "alert_id": high.alert_id,
         "supersedes": low.alert_id,
     }

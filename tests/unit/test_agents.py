@@ -34,12 +34,13 @@ class FakeTopic:
 
 def context() -> WorkerContext:
     settings = Settings()
-    names = TopicNames.from_settings(settings)
+    names = TopicNames.from_settings(settings, load_tagger().categories)
     return WorkerContext(
         app=None, settings=settings, metrics=build_metrics(), names=names,  # type: ignore[arg-type]
         paragraphs=FakeTopic(names.paragraphs), tagged=FakeTopic(names.tagged), mentions=FakeTopic(names.mentions),
         dlq=FakeTopic(names.dlq), alerts=FakeTopic(names.alerts),
         alerts_by_category={c: FakeTopic(t) for c, t in names.alerts_by_category.items()},
+        make_topic=FakeTopic,
     )
 
 
@@ -150,6 +151,16 @@ def test_an_undecodable_tagged_record_is_dead_lettered_by_the_router():
     [(_, value)] = ctx.dlq.sent
     assert DeadLetter.model_validate_json(value).reason == "schema"
     assert ctx.mentions.sent == []
+
+
+def test_an_alert_of_a_category_new_since_start_gets_its_topic_on_first_use():
+    ctx = context()
+    ctx.alerts_by_category.pop("sanctions")
+    tagged = handle_paragraph(ctx, message(paragraph_event()))
+    raise_alerts(ctx, story_stage(), tagged)
+    topic = ctx.alerts_by_category["sanctions"]
+    assert topic.name == "alerts-sanctions" and [Alert.model_validate_json(v).category for _, v in topic.sent] == [
+        "sanctions"]
 
 
 def test_a_tagger_failure_dead_letters_the_paragraph_instead_of_tagging_nothing(monkeypatch):

@@ -20,7 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         ("nope",),
         ("replay", "--rate", "fast"),
         ("replay", "--rate", "-1"),
-        ("alerts", "--category", "weather"),
+        ("alerts", "--category", "weather!"),
         ("alerts", "--min-severity", "urgent"),
         ("alerts", "--since", "yesterday"),
         ("alerts", "--since", "2h", "--from-beginning"),

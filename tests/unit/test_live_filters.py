@@ -43,8 +43,8 @@ def test_empty_values_mean_no_filter() -> None:
 
 
 @pytest.mark.parametrize("query,fragment", [
-    ({"category": "weapons"}, "category must be one of arms_trade, sanctions, not 'weapons'"),
-    ({"category": "Sanctions"}, "category must be one of"),
+    ({"category": "weapons!"}, "category: not a category name: 'weapons!'"),
+    ({"category": "x" * 41}, "category: not a category name"),
     ({"min_severity": "severe"}, "min_severity must be one of low, medium, high, critical, not 'severe'"),
     ({"backlog": "-1"}, "backlog must be a whole number from 0 to 100"),
     ({"backlog": "ten"}, "backlog must be a whole number"),

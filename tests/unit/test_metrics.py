@@ -19,7 +19,8 @@ def test_each_bundle_has_its_own_registry():
 
 def test_prime_creates_known_label_sets_at_zero():
     m = build_metrics()
-    prime(m, dead_letter_reasons=REASONS, consumed_topics=("in",), produced_topics=("out",))
+    prime(m, dead_letter_reasons=REASONS, consumed_topics=("in",), produced_topics=("out",),
+          categories=("arms_trade", "sanctions"))
     text = generate_latest(m.registry).decode()
     assert 'stream_paragraphs_consumed_total{topic="in"} 0.0' in text
     assert 'stream_paragraphs_produced_total{topic="out"} 0.0' in text

@@ -42,7 +42,8 @@ def test_tag_needs_evidence_and_score_in_range():
     with pytest.raises(ValidationError):
         Tag(category="arms_trade", score=1.5, evidence=[ev])
     with pytest.raises(ValidationError):
-        Tag(category="weather", score=0.5, evidence=[ev])
+        Tag(category="Arms Trade!", score=0.5, evidence=[ev])
+    assert Tag(category="dual_use", score=0.5, evidence=[ev]).category == "dual_use", "categories are data"
 
 
 def test_paragraph_index_must_be_inside_count():

@@ -4,7 +4,8 @@
 
 const AlertCards = (() => {
   const SEVERITIES = ["low", "medium", "high", "critical"];
-  const CATEGORY_LABELS = { arms_trade: "Arms trade", sanctions: "Sanctions" };
+  // Categories are data (a rules file each): any name reads well, "dual_use" -> "Dual use".
+  const categoryLabel = (c) => { const t = String(c).replace(/_/g, " "); return t.charAt(0).toUpperCase() + t.slice(1); };
   const ESCALATION_LABELS = { corroborated: "corroborated", surge: "surge", stance_hardened: "stance hardened" };
 
   function el(tag, attrs, ...children) {
@@ -169,7 +170,7 @@ const AlertCards = (() => {
     node.append(el("article", { "aria-labelledby": headingId },
       el("div", { class: "meta" },
         el("span", { class: `badge severity severity-${severity}` }, title(severity)),
-        el("span", { class: "badge category" }, CATEGORY_LABELS[alert.category] || alert.category),
+        el("span", { class: "badge category" }, categoryLabel(alert.category)),
         el("span", { class: "stance", title: "Stance of the text" }, alert.stance),
         escalationNode(alert),
         el("span", { class: "spacer" }),
@@ -184,5 +185,5 @@ const AlertCards = (() => {
     return node;
   }
 
-  return { el, card, shortId, plural, SEVERITIES, CATEGORY_LABELS };
+  return { el, card, shortId, plural, SEVERITIES, categoryLabel };
 })();

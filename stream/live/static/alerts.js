@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { el, card, shortId, plural, SEVERITIES, CATEGORY_LABELS } = AlertCards;
+  const { el, card, shortId, plural, SEVERITIES, categoryLabel } = AlertCards;
   const MAX_ALERTS = 500;            // oldest cards are dropped past this
   const BACKLOG_GRACE_MS = 1500;     // alerts within this time of connecting are the backlog, not "new"
   const MANUAL_RETRY_MS = 5000;      // when the browser gives up reconnecting by itself
@@ -55,7 +55,7 @@
   }
 
   function announce(alert) {
-    const text = `New ${alert.severity} ${CATEGORY_LABELS[alert.category] || alert.category} alert: ${alert.summary}`;
+    const text = `New ${alert.severity} ${categoryLabel(alert.category)} alert: ${alert.summary}`;
     $("announcer").textContent = text;
     if (document.hidden) {
       state.unseen += 1;
@@ -63,8 +63,20 @@
     }
   }
 
+  // The categories the worker's rules have (in the page's data-categories), and any an alert
+  // brings later: a new rules file adds an option without a page change.
+  function knowCategory(category) {
+    const select = $("filter-category");
+    if (typeof category !== "string" || !/^[a-z][a-z0-9_]{0,39}$/.test(category)) return;
+    if ([...select.options].some((o) => o.value === category)) return;
+    const options = [...select.options].slice(1).map((o) => o.value).concat(category).sort();
+    select.insertBefore(el("option", { value: category }, categoryLabel(category)),
+      select.options[1 + options.indexOf(category)] || null);
+  }
+
   function add(alert) {
     if (!alert || typeof alert.alert_id !== "string" || state.alerts.has(alert.alert_id)) return;
+    knowCategory(alert.category);
     const node = card(alert);
     const fresh = performance.now() - state.openedAt > BACKLOG_GRACE_MS;
     if (fresh) node.classList.add("fresh");
@@ -163,7 +175,9 @@
   function readUrl() {
     const params = new URLSearchParams(location.search);
     const pick = (id, value, allowed) => { if (value && allowed.includes(value)) $(id).value = value; };
-    pick("filter-category", params.get("category"), Object.keys(CATEGORY_LABELS));
+    ($("filter-category").dataset.categories || "").split(",").forEach(knowCategory);
+    knowCategory(params.get("category"));
+    pick("filter-category", params.get("category"), [...$("filter-category").options].map((o) => o.value));
     pick("filter-severity", params.get("min_severity"), SEVERITIES);
     $("filter-actor").value = params.get("actor") || "";
     const backlog = params.get("backlog");

@@ -40,7 +40,7 @@ def test_alertmanager_entry_has_the_labels_and_annotations_of_the_spec():
     }
     assert entry["annotations"] == {
         "summary": alert.summary,
-        "evidence": '"shipped artillery shells"; "in breach of UN sanctions"',
+        "evidence": "Officials said North Korea «shipped artillery shells» to Russia, «in breach of UN sanctions».",
         "article": "https://news.example/kp-ru",
         "title": "Shells for Russia 1",
         "alert_id": alert.alert_id,

@@ -63,7 +63,18 @@ def test_blank_lines_are_skipped_and_ids_become_strings() -> None:
     assert ex.id == "7" and ex.labels == {"arms_trade": False, "sanctions": True}
 
 
-@pytest.mark.parametrize("labels", ["", ', "labels": {}', ', "labels": {"arms_trade": true}'])
-def test_missing_labels_are_refused_not_taken_as_false(labels: str) -> None:
-    with pytest.raises(InputError, match="f line 1: 'labels' must map arms_trade and sanctions"):
+@pytest.mark.parametrize("labels", ["", ', "labels": {}', ', "labels": {"arms_trade": "yes"}', ', "labels": []'])
+def test_missing_or_malformed_labels_are_refused(labels: str) -> None:
+    with pytest.raises(InputError, match="f line 1: 'labels' must map category names to true/false"):
         parse_examples(['{"id": "a", "text": "t"' + labels + "}"], source="f")
+
+
+def test_a_category_an_example_does_not_label_is_not_scored_on_it(tagger) -> None:
+    """A set written before a category existed has no label for it: absent, never false."""
+    examples = parse_examples([
+        '{"id": "a", "text": "North Korea shipped artillery shells to Russia.", "labels": {"arms_trade": true}}',
+        '{"id": "b", "text": "The EU froze the assets of five banks.", "labels": {"sanctions": true}}',
+    ])
+    scores = evaluate(tagger, examples)
+    assert (scores["arms_trade"].tp, scores["arms_trade"].tn, scores["arms_trade"].fp) == (1, 0, 0)
+    assert (scores["sanctions"].tp, scores["sanctions"].fn, scores["sanctions"].fp) == (1, 0, 0)
