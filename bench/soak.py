@@ -45,6 +45,7 @@ class Tally:
     rss: list[tuple[int, float, float]] = field(default_factory=list)  # (worker, first, last) MB
     worker_restarts: int = 0
     broker_restarts: int = 0
+    events: list[tuple[float, str]] = field(default_factory=list)  # (epoch seconds, what happened)
 
 
 def rss_mb(worker: WorkerProcess) -> float:
@@ -131,15 +132,19 @@ def run(minutes: float, rate: float, restart_every: float, state: Path) -> Tally
             time.sleep(1)
             if tally.broker_restarts == 0 and elapsed >= broker_restart_at:
                 console.print(f"{elapsed / 60:5.1f} min: restarting the broker (sent {len(tally.sent_valid)})")
+                tally.events.append((time.time(), "broker stop"))
                 broker.stop()
                 broker.start()
+                tally.events.append((time.time(), "broker started"))
                 tally.broker_restarts += 1
             if elapsed >= next_worker_restart and elapsed < total - 10:
                 console.print(f"{elapsed / 60:5.1f} min: restarting the worker (sent {len(tally.sent_valid)})")
                 tally.rss.append((worker_no, first_rss, rss_mb(worker)))
+                tally.events.append((time.time(), f"worker {worker_no} SIGTERM"))
                 worker.stop()
                 worker_no += 1
                 worker = WorkerProcess(settings, state / f"worker-{worker_no}.log").start()
+                tally.events.append((time.time(), f"worker {worker_no} ready"))
                 first_rss = rss_mb(worker)
                 tally.worker_restarts += 1
                 next_worker_restart += restart_every
@@ -175,6 +180,15 @@ def report(tally: Tally, settings: Settings, broker: LocalBroker) -> None:
               for r in asyncio.run(read_topic(bootstrap, settings.topic_alerts))]
     tagged_ids = set(tagged)
     lost = tally.sent_valid - tagged_ids
+    if lost:  # where the lost ones were, against what happened when: for a diagnosis
+        inputs = asyncio.run(read_topic(bootstrap, settings.topic_paragraphs))
+        where = sorted((r.timestamp / 1000, r.partition, r.offset) for r in inputs if r.value and
+                       b'"event_id":"' in r.value and r.value.split(b'"event_id":"')[1].split(b'"')[0].decode() in lost)
+        for ts, what in tally.events:
+            console.print(f"  {time.strftime('%H:%M:%S', time.localtime(ts))}.{int(ts % 1 * 1000):03d} {what}")
+        for ts, partition, offset in where:
+            console.print(f"  lost: {time.strftime('%H:%M:%S', time.localtime(ts))}.{int(ts % 1 * 1000):03d} "
+                          f"partition {partition} offset {offset}")
     repeated_alerts = sum(n - 1 for n in Counter(alerts).values() if n > 1)
     rows = {
         "sent (valid / bad)": f"{len(tally.sent_valid)} / {tally.sent_bad}",
@@ -201,7 +215,12 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0, help="records per second")
     parser.add_argument("--restart-every", type=float, default=150.0, help="seconds between worker restarts")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the broker's and workers' state and logs here")
     args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        run(args.minutes, args.rate, args.restart_every, args.keep)
+        return
     with tempfile.TemporaryDirectory(prefix="soak-") as state:
         run(args.minutes, args.rate, args.restart_every, Path(state))
 
