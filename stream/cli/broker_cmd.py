@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+from collections.abc import Callable
 
 from stream.broker import BrokerConfig, LocalBroker
 from stream.broker.cluster import LocalCluster
@@ -89,14 +90,17 @@ def run(args: argparse.Namespace) -> int:
     if security is not None:
         console.print(f"its listener demands {security.protocol}"
                       + (f"; clients need STREAM_SSL_CAFILE={security.tls.ca}" if security.tls else ""))
-    if args.action == "start":
-        return 0
+    return 0 if args.action == "start" else _in_foreground(broker.wait, broker.stop, "Kafka")
+
+
+def _in_foreground(wait: Callable[[], int], stop: Callable[[], object], what: str) -> int:
+    """``run``: stay until the broker exits or Ctrl-C / SIGTERM, which stops it (exit 0)."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        return broker.wait()
+        return wait()
     except KeyboardInterrupt:
-        console.print("stopping Kafka ...")
-        broker.stop()
+        console.print(f"stopping {what} ...")
+        stop()
         return 0
 
 
@@ -115,12 +119,4 @@ def _run_cluster(args: argparse.Namespace, cluster: LocalCluster) -> int:
     console.print(f"use it with: STREAM_BOOTSTRAP_SERVERS={cluster.bootstrap} "
                   f"STREAM_TOPIC_REPLICATION_FACTOR={cluster.replication} "
                   f"STREAM_TOPIC_MIN_INSYNC_REPLICAS={cluster.min_insync}")
-    if args.action == "start":
-        return 0
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        return cluster.wait()
-    except KeyboardInterrupt:
-        console.print("stopping the Kafka cluster ...")
-        cluster.stop()
-        return 0
+    return 0 if args.action == "start" else _in_foreground(cluster.wait, cluster.stop, "the Kafka cluster")
