@@ -20,7 +20,8 @@ from stream.models import SEVERITIES, EscalationReason, Stance
 PREFIX = "stream"
 
 # Bounded label values of the alerting series.
-SUPPRESSION_REASONS = ("duplicate", "in_window")  # a paragraph seen again; a known story, no escalation
+# A paragraph seen again; a known story, no escalation; a mention older than every window kept.
+SUPPRESSION_REASONS = ("duplicate", "in_window", "late")
 ESCALATION_REASONS: tuple[str, ...] = get_args(EscalationReason)
 SINK_OUTCOMES = ("delivered", "retried", "failed")
 

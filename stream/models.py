@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -23,6 +23,14 @@ Category = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without a zone on the wire is taken as UTC, so times always compare."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def stable_id(*parts: object, length: int = 24) -> str:
@@ -56,8 +64,8 @@ class ParagraphEvent(WireModel):
     text: str = Field(min_length=1)
     title: str | None = None
     source: Source = Source()
-    published_at: datetime | None = None
-    ingested_at: datetime = Field(default_factory=utc_now)
+    published_at: UtcDatetime | None = None
+    ingested_at: UtcDatetime = Field(default_factory=utc_now)
 
     @model_validator(mode="after")
     def _index_within_count(self) -> "ParagraphEvent":
@@ -142,9 +150,9 @@ class TaggedParagraph(WireModel):
     text: str
     title: str | None = None
     source: Source = Source()
-    published_at: datetime | None = None
-    ingested_at: datetime
-    tagged_at: datetime = Field(default_factory=utc_now)
+    published_at: UtcDatetime | None = None
+    ingested_at: UtcDatetime
+    tagged_at: UtcDatetime = Field(default_factory=utc_now)
     tags: list[Tag] = []
     rules_version: str
     timings: Timings
@@ -168,7 +176,7 @@ class StoryMention(WireModel):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     story_key: str = Field(min_length=1, max_length=512)
-    event_time: datetime
+    event_time: UtcDatetime
     tag: Tag
     event_id: str
     article_id: str
@@ -178,8 +186,8 @@ class StoryMention(WireModel):
     source: Source = Source()
     url: str | None = None
     rules_version: str
-    ingested_at: datetime
-    tagged_at: datetime
+    ingested_at: UtcDatetime
+    tagged_at: UtcDatetime
 
 
 EscalationReason = Literal["corroborated", "surge", "stance_hardened"]
@@ -192,7 +200,7 @@ class Alert(WireModel):
     """
 
     schema_version: Literal[1, 2] = 2
-    alert_id: str
+    alert_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     category: Category
     severity: Severity
     summary: str
@@ -207,10 +215,10 @@ class Alert(WireModel):
     source: Source = Source()
     rules_version: str
     window_count: int = Field(default=1, ge=1, description="mentions of the story in the window")
-    first_seen: datetime
-    last_seen: datetime
-    ingested_at: datetime
-    raised_at: datetime = Field(default_factory=utc_now)
+    first_seen: UtcDatetime
+    last_seen: UtcDatetime
+    ingested_at: UtcDatetime
+    raised_at: UtcDatetime = Field(default_factory=utc_now)
     # Story fields (schema 2)
     story_key: str | None = None
     text: str | None = Field(default=None, description="the paragraph the evidence spans index into")
@@ -219,8 +227,8 @@ class Alert(WireModel):
     articles: int = Field(default=1, ge=1, description="distinct articles about the story in the window")
     sources: int = Field(default=1, ge=0, description="distinct sources (outlets) in the window")
     article_ids: list[str] = []
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    window_start: UtcDatetime | None = None
+    window_end: UtcDatetime | None = None
 
     @staticmethod
     def make_alert_id(story_key: str, window_start: datetime, severity: str) -> str:
@@ -240,4 +248,4 @@ class DeadLetter(WireModel):
     topic: str
     partition: int
     offset: int
-    failed_at: datetime = Field(default_factory=utc_now)
+    failed_at: UtcDatetime = Field(default_factory=utc_now)

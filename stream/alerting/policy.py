@@ -23,7 +23,7 @@ class Decision:
     state: StoryState
     changed: bool  # False: nothing to store (a duplicate)
     alert: Alert | None = None
-    suppressed: str | None = None  # 'duplicate' or 'in_window' when no alert is raised
+    suppressed: str | None = None  # 'duplicate', 'in_window' or 'late' when no alert is raised
 
 
 def category_label(category: str) -> str:
@@ -90,17 +90,20 @@ def build_alert(
     )
 
 
-def _window_for(state: StoryState, start: datetime, th: Thresholds) -> WindowState:
-    """The state's window starting at ``start``, created if new; windows beyond retention go."""
+def _window_for(state: StoryState, start: datetime, th: Thresholds) -> WindowState | None:
+    """The state's window starting at ``start``, created if new; windows beyond retention go.
+    None for a window older than every one the story keeps: a late mention, not counted."""
     for window in state.windows:
         if window.start == start:
             return window
+    keep = max(1, th.retention_seconds // th.window_seconds + 1)
+    if len(state.windows) >= keep and start < state.windows[0].start:
+        return None
     window = WindowState(start=start)
     state.windows.append(window)
     state.windows.sort(key=lambda w: w.start)
-    keep = max(1, th.retention_seconds // th.window_seconds + 1)
-    del state.windows[:-keep]  # the oldest go first, even a late window just made
-    return window if window in state.windows else WindowState(start=start)
+    del state.windows[:-keep]  # the oldest go first
+    return window
 
 
 def _escalation(window: WindowState, th: Thresholds) -> EscalationReason:
@@ -125,6 +128,8 @@ def decide(state: StoryState | None, mention: StoryMention, th: Thresholds, now:
     if partition is not None:
         state.partition = partition
     window = _window_for(state, start, th)
+    if window is None:  # it could only raise the same alert again and again: say so instead
+        return Decision(state=state, changed=False, suppressed="late")
     count(window, mention)
     severity = severity_of(window, th)
     if window.severity is not None and severity_rank(severity) <= severity_rank(window.severity):

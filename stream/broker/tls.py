@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +70,10 @@ def _issue(subject: str, key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certific
 
 
 def _write(path: Path, data: bytes, private: bool = False) -> None:
-    path.write_bytes(data)
-    if private:
-        path.chmod(0o600)
+    """A private key is created mode 0600, never readable by others even for a moment."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def ensure_tls(tls_dir: Path, client_name: str = "stream-client") -> TlsFiles:

@@ -13,6 +13,7 @@ from stream.broker.readiness import is_reachable
 from stream.broker.security import ListenerSecurity
 from stream.cli.common import console
 from stream.config import load_settings
+from stream.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +73,9 @@ def local_broker(port: int | None = None) -> LocalBroker:
 def run(args: argparse.Namespace) -> int:
     nodes = args.nodes or (_pinned_cluster_size() if args.action in ("stop", "status") else None) or 1
     if nodes > 1:
+        if load_settings().security_protocol != "PLAINTEXT" and args.action in ("run", "start"):
+            raise ConfigError("the local cluster (--nodes) is plaintext only: unset STREAM_SECURITY_PROTOCOL, "
+                              "or run one secured node")
         return _run_cluster(args, local_cluster(nodes, args.port))
     broker = local_broker(args.port)
     if args.action == "status":

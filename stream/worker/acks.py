@@ -11,15 +11,34 @@ Seen as a few paragraphs missing after a SIGTERM under load (3 of 2,000 in one r
 130,000 in a soak). :func:`install` makes ``Event.ack`` a no-op for events of the topics our
 agents consume until :func:`mark_processed` has been called on them; such an event stays
 unacked, its offset uncommitted, and it is fetched again by whoever owns the partition next.
+
+Two more changes make that hold. Faust's compiled stream iterator acks messages itself,
+without ``Event.ack``, so the pure-Python iterator is used. And Faust's commit takes the acked
+offsets from the committed one on but lets one missing offset at the head through (it checks
+``min(acked) - committed > 1``; ``committed`` is the next offset to read): with acks withheld,
+that one offset would be committed unprocessed, so the head is checked first.
+
+An event Faust skipped as stale after a rebalance is not always fetched again (a partition the
+worker kept is not re-read), so its partition's commits would wait for it until the next
+restart. :class:`HeadWatch` notices a partition whose next offset to commit stays unacked while
+later ones are acked, and re-reads it from there (what follows is processed again: harmless,
+ids are deterministic and the story table deduplicates).
 """
 
 from __future__ import annotations
 
-from faust.events import Event
+import logging
+from typing import Any
 
+import faust.streams
+from faust.events import Event
+from faust.transport.consumer import Consumer
+
+log = logging.getLogger("stream.worker")
 _MANAGED_TOPICS: set[str] = set()
-_original_ack = Event.ack
 _PROCESSED = "_stream_processed"
+_original_ack = Event.ack
+_original_new_offset = Consumer._new_offset
 
 
 def manage(topic: str) -> None:
@@ -37,5 +56,42 @@ def _ack_when_processed(self: Event) -> bool:
     return _original_ack(self)
 
 
+def _new_offset_after_the_head(self: Consumer, tp: Any) -> int | None:
+    """Faust's next commit offset, but none while the committed offset itself is unacked."""
+    acked, committed = self._acked[tp], self._committed_offset[tp]
+    if acked and committed is not None and not self._gap[tp] and min(acked) > committed:
+        return None
+    return _original_new_offset(self, tp)
+
+
 def install() -> None:
+    faust.streams._CStreamIterator = None  # the pure-Python iterator acks through Event.ack
     Event.ack = _ack_when_processed  # type: ignore[method-assign]
+    Consumer._new_offset = _new_offset_after_the_head  # type: ignore[method-assign]
+
+
+class HeadWatch:
+    """Re-read a managed partition whose head offset stayed unacked for two checks in a row."""
+
+    def __init__(self, consumer: Any) -> None:
+        self.consumer = consumer
+        self._seen: dict[Any, int] = {}  # tp -> committed offset with a hole at the last check
+
+    def holes(self) -> dict[Any, int]:
+        """Managed partitions whose committed offset is unacked while later offsets are acked."""
+        found = {}
+        for tp in self.consumer.assignment():
+            acked, committed = self.consumer._acked.get(tp), self.consumer._committed_offset.get(tp)
+            if tp.topic in _MANAGED_TOPICS and acked and committed is not None and min(acked) > committed:
+                found[tp] = committed
+        return found
+
+    async def check(self) -> list[Any]:
+        holes = self.holes()
+        stuck = [tp for tp, offset in holes.items() if self._seen.get(tp) == offset]
+        self._seen = {tp: offset for tp, offset in holes.items() if tp not in stuck}
+        for tp in stuck:
+            log.warning("re-reading %s[%d] from offset %d: an event there was skipped, not processed",
+                        tp.topic, tp.partition, holes[tp])
+            await self.consumer.seek(tp, holes[tp])
+        return stuck

@@ -11,10 +11,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faust.sensors import Sensor
 
 from stream.kafka_auth import client_security
+from stream.worker import acks
 from stream.worker.context import WorkerContext
 
 log = logging.getLogger("stream.worker")
 LAG_INTERVAL_SECONDS = 2.0
+HEAD_WATCH_SECONDS = 3.0  # a skipped event is re-read after two checks: 3-6 s
 PROBE_TIMEOUT_SECONDS = 3.0  # a broker round trip slower than this counts as failed
 
 
@@ -50,7 +52,7 @@ class LagMonitor:
             try:
                 await admin.start()
                 await consumer.start()
-            except Exception:
+            except BaseException:  # a timeout arrives as CancelledError: close what was started
                 await _close(admin, consumer)
                 raise
             self._clients = (admin, consumer)
@@ -120,3 +122,14 @@ def register(ctx: WorkerContext) -> None:
             log.warning("final commit failed: %r", exc)
 
     app.on_before_shutdown.connect(commit_once_more)
+
+    watch: list[acks.HeadWatch] = []
+
+    @app.timer(interval=HEAD_WATCH_SECONDS, name="re-read-skipped")
+    async def re_read_skipped() -> None:
+        if not watch:
+            watch.append(acks.HeadWatch(app.consumer))
+        try:
+            await watch[0].check()
+        except Exception as exc:  # best effort: a restart re-reads it too
+            log.warning("re-reading a skipped event failed: %r", exc)

@@ -98,3 +98,18 @@ def test_thresholds_are_settings():
 def test_the_partition_and_touch_time_are_recorded_for_expiry():
     d = decide(None, mention(), TH, NOW, partition=3)
     assert (d.state.partition, d.state.touched_at) == (3, NOW)
+
+
+def test_a_mention_older_than_every_window_kept_is_late_and_raises_nothing():
+    decisions = run([mention("a1", hours=0), mention("a2", hours=24), mention("a3", hours=48)])
+    state = decisions[-1].state
+    late = decide(state, mention("old", hours=-24 * 30), TH, NOW)
+    assert (late.alert, late.suppressed, late.changed) == (None, "late", False)
+    again = decide(state, mention("old", hours=-24 * 30), TH, NOW)
+    assert again.alert is None, "a redelivered late paragraph raises nothing either"
+
+
+def test_times_without_a_zone_are_read_as_utc():
+    naive = mention().model_copy(update={"event_time": T0.replace(tzinfo=None)})
+    parsed = type(naive).model_validate_json(naive.model_dump_json())
+    assert parsed.event_time == T0
