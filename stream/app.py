@@ -17,7 +17,7 @@ from stream.tagging import agents as tagging_agents
 from stream.tagging import DEFAULT_RULES_DIR, load_tagger
 from stream.tagging.reload import RulesWatcher
 from stream.topics import TopicNames
-from stream.worker import monitors, web
+from stream.worker import acks, monitors, web
 from stream.worker.auth import web_application_options
 from stream.worker.context import WorkerContext
 from stream.worker.decode import REASONS
@@ -52,6 +52,7 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         broker_rebalance_timeout=settings.consumer_rebalance_timeout_seconds,
         autodiscover=False,
     )
+    acks.install()  # events of our agents are acked only once handled (see stream/worker/acks.py)
     metrics: Metrics = build_metrics(registry)
     record_build_info(metrics, __version__, faust.__version__)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR

@@ -101,6 +101,6 @@ def register(ctx: WorkerContext) -> StoryStage:
         expired = stage.expire(utc_now(), partitions)
         if expired:
             log.info("expired %d stories", expired)
-        ctx.metrics.stories_active.set(stage.store.count(partitions))
+        ctx.metrics.stories_active.set(stage.store.active)
 
     return stage

@@ -25,6 +25,7 @@ class StoryStore:
 
     def __init__(self, data: MutableMapping[bytes, bytes]) -> None:
         self.data = data
+        self.active = 0  # stories kept on the given partitions by the last expire()
 
     def get(self, key: str) -> StoryState | None:
         raw = self.data.get(key.encode())
@@ -46,14 +47,16 @@ class StoryStore:
                 yield state
 
     def expire(self, now: datetime, retention_seconds: int, partitions: set[int] | None) -> int:
-        """Delete stories untouched for ``retention_seconds`` on ``partitions`` (None: all); count them."""
-        expired = [
-            s.story_key for s in self.states()
-            if s.expired(now, retention_seconds) and (partitions is None or s.partition in partitions)
-        ]
+        """Delete stories untouched for ``retention_seconds`` on ``partitions`` (None: all) and
+        count the ones kept (``active``), in one pass over the states; returns how many went."""
+        expired, self.active = [], 0
+        for state in self.states():
+            if partitions is not None and state.partition not in partitions:
+                continue
+            if state.expired(now, retention_seconds):
+                expired.append(state.story_key)
+            else:
+                self.active += 1
         for key in expired:
             del self.data[key.encode()]
         return len(expired)
-
-    def count(self, partitions: set[int] | None) -> int:
-        return sum(1 for s in self.states() if partitions is None or s.partition in partitions)

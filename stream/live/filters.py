@@ -8,27 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stream.alertfilter import FilterError, parse_category
-from stream.models import SEVERITIES, Alert, severity_rank
+from stream.alertfilter import AlertFilter, FilterError, parse_category
+from stream.models import SEVERITIES
 
 MAX_EVENT_ID_CHARS = 256
 
 
 class RequestError(ValueError):
     """A query parameter or header the stream cannot honour (answered with 400 and this message)."""
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    category: str | None = None
-    min_severity: str | None = None
-
-    def matches(self, alert: Alert) -> bool:
-        if self.category is not None and alert.category != self.category:
-            return False
-        if self.min_severity is not None and severity_rank(alert.severity) < severity_rank(self.min_severity):
-            return False
-        return True
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,7 @@ class WorkerContext:
                 await self.process(event.message, handle, failure_reason)
                 acks.mark_processed(event)  # Faust acks it as the loop moves on; never before
 
-        acks.install()
-        acks.manage(topic.get_topic_name())
+        acks.manage(topic.get_topic_name())  # acks.install() is done once, by the app
         self.app.agent(topic, name=name)(agent)
 
     async def process(self, message: faust.types.Message, handle: Handler, failure_reason: str) -> object:
