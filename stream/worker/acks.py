@@ -13,10 +13,9 @@ agents consume until :func:`mark_processed` has been called on them; such an eve
 unacked, its offset uncommitted, and it is fetched again by whoever owns the partition next.
 
 Two more changes make that hold. Faust's compiled stream iterator acks messages itself,
-without ``Event.ack``, so the pure-Python iterator is used. And Faust's commit takes the acked
-offsets from the committed one on but lets one missing offset at the head through (it checks
-``min(acked) - committed > 1``; ``committed`` is the next offset to read): with acks withheld,
-that one offset would be committed unprocessed, so the head is checked first.
+without ``Event.ack``, so the pure-Python iterator is used. And the offset to commit is worked
+out by :mod:`stream.worker.positions`, never past an offset neither acked nor absent from the log
+(Faust's own lets one unacked offset at the head through, and counts ranges it never saw).
 
 An event Faust skipped as stale after a rebalance is not always fetched again (a partition the
 worker kept is not re-read), so its partition's commits would wait for it until the next
@@ -32,13 +31,13 @@ from typing import Any
 
 import faust.streams
 from faust.events import Event
-from faust.transport.consumer import Consumer
+
+from stream.worker import positions
+from stream.worker.positions import MANAGED_TOPICS as _MANAGED_TOPICS
 
 log = logging.getLogger("stream.worker")
-_MANAGED_TOPICS: set[str] = set()
 _PROCESSED = "_stream_processed"
 _original_ack = Event.ack
-_original_new_offset = Consumer._new_offset
 
 
 def manage(topic: str) -> None:
@@ -56,18 +55,10 @@ def _ack_when_processed(self: Event) -> bool:
     return _original_ack(self)
 
 
-def _new_offset_after_the_head(self: Consumer, tp: Any) -> int | None:
-    """Faust's next commit offset, but none while the committed offset itself is unacked."""
-    acked, committed = self._acked[tp], self._committed_offset[tp]
-    if acked and committed is not None and not self._gap[tp] and min(acked) > committed:
-        return None
-    return _original_new_offset(self, tp)
-
-
 def install() -> None:
     faust.streams._CStreamIterator = None  # the pure-Python iterator acks through Event.ack
     Event.ack = _ack_when_processed  # type: ignore[method-assign]
-    Consumer._new_offset = _new_offset_after_the_head  # type: ignore[method-assign]
+    positions.install()
 
 
 class HeadWatch:

@@ -8,31 +8,13 @@ from faust.events import Event
 from faust.types import TP
 from faust.transport.consumer import Consumer
 
-from stream.worker import acks
-
-
-def consumer(committed: int | None, acked: list[int]) -> SimpleNamespace:
-    c = SimpleNamespace(_acked=defaultdict(list), _committed_offset=defaultdict(lambda: None),
-                        _gap=defaultdict(list), _acked_index=defaultdict(set))
-    c._acked["tp"] = list(acked)
-    c._acked_index["tp"] = set(acked)
-    c._committed_offset["tp"] = committed
-    return c
+from stream.worker import acks, positions
 
 
 def test_install_uses_the_iterator_that_acks_through_event_ack():
     acks.install()
     assert faust.streams._CStreamIterator is None
-    assert Event.ack is acks._ack_when_processed and Consumer._new_offset is acks._new_offset_after_the_head
-
-
-def test_an_unprocessed_offset_at_the_head_is_never_committed_past():
-    acks.install()
-    # Faust alone commits 13 here: offset 10 (the committed one, next to read) was never acked.
-    assert acks._original_new_offset(consumer(10, [11, 12]), "tp") == 13
-    assert Consumer._new_offset(consumer(10, [11, 12]), "tp") is None
-    assert Consumer._new_offset(consumer(10, [10, 11, 12]), "tp") == 13
-    assert Consumer._new_offset(consumer(0, [1]), "tp") is None, "offset 0 counts too"
+    assert Event.ack is acks._ack_when_processed and Consumer._new_offset is positions._new_offset
 
 
 def test_an_event_of_a_managed_topic_is_acked_only_once_processed():
