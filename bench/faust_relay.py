@@ -29,7 +29,7 @@ def build(bootstrap: str, app_id: str, source: str, dest: str, web_port: int, da
 def main() -> None:
     bootstrap, app_id, source, dest, web_port, datadir = sys.argv[1:7]
     app = build(bootstrap, app_id, source, dest, int(web_port), datadir)
-    sys.argv = [sys.argv[0], "worker", "--loglevel", "warning"]
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn"]
     app.main()
 
 

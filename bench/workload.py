@@ -12,9 +12,11 @@ Stories: the alert policy keys a story by category and actors and raises one ale
 tumbling window of *event time* (``published_at``). Replaying the same texts on one day would
 therefore raise each story's alert once and suppress every repeat. So each pass over the eval
 texts is published as a new day's news: ``published_at`` is a day later for every pass (days in
-the past, so the policy's one-day-ahead guard never applies). A pass is about 350 paragraphs; the
+the past, so the policy's one-day-ahead guard never applies). A pass is about 290 paragraphs; the
 policy keeps three windows per story, so a mention is only "late" (not counted) when it is
-processed more than two passes (~700 paragraphs) after a later one of the same story.
+processed more than two passes (~600 paragraphs) after a later one of the same story (the worker
+counts those; the harness reports them). ``passes_per_day`` > 1 puts several passes in one day:
+fewer alerts, more suppressed repeats.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ class Workload:
     """An endless, deterministic stream of ParagraphEvents; ``take(n)`` continues where the
     last call stopped (so later phases keep getting new articles and later days)."""
 
-    def __init__(self, prefix: str = "bench", seed: int = 10, first_day: datetime | None = None) -> None:
+    def __init__(self, prefix: str = "bench", seed: int = 10, first_day: datetime | None = None,
+                 passes_per_day: int = 1) -> None:
+        self.passes_per_day = max(1, passes_per_day)
         self.texts = eval_texts()
         self.rng = random.Random(seed)
         self.prefix = prefix
@@ -84,7 +88,7 @@ class Workload:
     def _article(self, number: int, paragraphs: list[str], round_no: int) -> list[ParagraphEvent]:
         article = Article(article_id=f"{self.prefix}-{number:06d}", title=f"Article {number}", paragraphs=paragraphs,
                           source=Source(name=f"outlet-{number % OUTLETS}"))
-        published = self.first_day + timedelta(days=round_no, hours=number % 24)
+        published = self.first_day + timedelta(days=round_no // self.passes_per_day, hours=number % 24)
         return article_events(replace(article, published_at=published))
 
     def take(self, n: int) -> list[ParagraphEvent]:
