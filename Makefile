@@ -38,8 +38,11 @@ test: install kafka tools
 contract: install
 	bash ../shared/contract/check.sh
 
+## End-to-end benchmark (own broker): tagger, worker vs Faust and raw Kafka relays, latency, scaling, memory;
+## prints a table and writes bench/results.json. N paragraphs per run (default 20,000); ARGS for more (e.g. --out).
+N ?= 20000
 bench: install kafka
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --n $(N) $(ARGS)
 
 ## Soak (not part of `make test`): MINUTES of steady replay with worker and broker restarts, then an account.
 MINUTES ?= 10

@@ -1,6 +1,10 @@
-"""``python -m bench`` (or ``make bench``): run every benchmark and print its figures."""
+"""``python -m bench`` (or ``make bench N=...``): the end-to-end benchmark (see ``bench.harness``).
 
-from bench.tagger_bench import main
+``python -m bench.tagger_bench`` prints the tagger's detailed tables; ``python -m bench.soak``
+runs the soak.
+"""
+
+from bench.harness import main
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,17 @@
 """Tagger cost: against a one-regex-per-term baseline, as rules grow, and as text grows.
 
+``figures(texts)`` gives the harness's tagger section (``python -m bench``): paragraphs/s of the
+full tagger (median of passes) over the benchmark's realistic paragraphs; the same per paragraph
+against two baselines that only *find* the lexicon terms (no rules, no stance, no actors): a
+loop of one compiled regex per term, and one big alternation regex of every term; and the
+tagger's time at 10,000 lexicon terms over its time at 100: on the first benchmark paragraphs
+whose lexicon hits are at most 100 distinct terms, the lexicons are cut to exactly those terms
+plus one never-matching term in each lexicon left empty (a lexicon needs one term, so with the
+~120 lexicons of the packaged rules the small set is ~200 terms, not 100: the count is reported),
+then padded with never-matching terms to 10,000; both tag the sample exactly as the full
+rules do (checked), so only the size of the automaton differs. ``python -m bench.tagger_bench`` prints the
+older, more detailed tables below.
+
 Figures are ratios within one run (these machines are noisy): the automaton's cost should stay
 flat as the number of rules grows, while the per-term baseline grows with it; and cost per
 character should stay flat as paragraphs get longer, including hit-dense ones where every
@@ -8,6 +20,7 @@ few words match a lexicon (rule evaluation must not scan every hit for every anc
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -32,6 +45,7 @@ LENGTH_FACTORS = (1, 4, 16)
 HIT_DENSE_SENTENCE = "Russia supplied artillery shells and drones to North Korea despite UN sanctions. "
 HIT_DENSE_CHARS = 2_500  # x1; x16 is 40k characters, twice STREAM_MAX_PARAGRAPH_CHARS' default
 REPEATS = 5
+SMALL_TERMS, BIG_TERMS = 100, 10_000  # lexicon terms; the small set can't go below one per lexicon
 
 
 def paragraphs() -> list[str]:
@@ -148,6 +162,133 @@ def bench_throughput(texts: list[str]) -> str:
             f"(median of {REPEATS} passes over {len(texts)} dev paragraphs, rules {tagger.version})")
 
 
+class AlternationBaseline:
+    """One regex: every term in one alternation (longest first), at word boundaries."""
+
+    def __init__(self, terms: list[str]) -> None:
+        alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+    def scan(self, text: str) -> int:
+        return len(self.pattern.findall(text.lower()))
+
+
+def lexicon_terms(rules_dir: Path = DEFAULT_RULES_DIR) -> list[str]:
+    return sorted({t for ts in load_rules(rules_dir).lexicons.values() for t in ts})
+
+
+def _lexicon_files(rules_dir: Path):
+    for path in sorted(rules_dir.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        if isinstance(doc, dict) and isinstance(doc.get("lexicons"), dict):
+            yield path, doc
+
+
+def lexicon_hits(text: str, tagger: Tagger) -> set[str]:
+    """The (folded, lower-case) lexicon terms ``tagger`` hits in ``text`` (its internals:
+    ``analyse`` and ``Document.hits``)."""
+    doc, _ = tagger.analyse(text)
+    return {doc.norm.text[h.start:h.end] for key, hits in doc.hits.items() if key.group == "lex" for h in hits}
+
+
+def texts_hitting_at_most(texts: list[str], limit: int) -> tuple[list[str], set[str]]:
+    """The longest prefix of ``texts`` whose lexicon hits are at most ``limit`` distinct terms."""
+    tagger, found, chosen = load_tagger(), set(), []
+    for text in texts:
+        more = found | lexicon_hits(text, tagger)
+        if len(more) > limit and chosen:
+            break
+        chosen.append(text)
+        found = more
+    return chosen, found
+
+
+def rules_with_terms(hits: set[str], into: Path) -> Path:
+    """A copy of the packaged rules whose lexicons keep only the (brace-expanded) terms in
+    ``hits``; a lexicon left empty gets one never-matching term (a lexicon needs one to load).
+    On texts whose hits are all in ``hits`` it tags exactly as the full rules do."""
+    from stream.tagging.normalise import fold_term
+    from stream.tagging.rules_schema import expand
+
+    shutil.copytree(DEFAULT_RULES_DIR, into)
+    for path, doc in _lexicon_files(into):
+        for name, lexicon in doc["lexicons"].items():
+            kept = [v for t in lexicon["terms"] for v in expand(t) if fold_term(v).lower() in hits]
+            lexicon["terms"] = list(dict.fromkeys(kept)) or [f"qzvempty {name.replace('_', ' ')} xlorp"]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return into
+
+
+def pad_rules_to(rules_dir: Path, total_terms: int) -> Path:
+    """Add never-matching terms to one lexicon of ``rules_dir`` until its lexicons hold
+    ``total_terms`` (folded) terms."""
+    missing = total_terms - sum(len(ts) for ts in load_rules(rules_dir).lexicons.values())
+    if missing > 0:
+        path = rules_dir / "arms_trade.yaml"
+        doc = yaml.safe_load(path.read_text())
+        first = next(iter(doc["lexicons"]))
+        doc["lexicons"][first]["terms"] += [f"qzv{i} xlorp{i % 97} item" for i in range(missing)]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return rules_dir
+
+
+def _per_paragraph(fn: Callable[[str], object], texts: list[str], budget_s: float) -> float:
+    """Seconds per paragraph of ``fn``, over as many of ``texts`` as fit in about ``budget_s``
+    (the slow baselines would otherwise take minutes)."""
+    started, done = time.perf_counter(), 0
+    for text in texts:
+        fn(text)
+        done += 1
+        if time.perf_counter() - started > budget_s:
+            break
+    return (time.perf_counter() - started) / done
+
+
+def figures(texts: list[str], passes: int = 5, baseline_budget_s: float = 4.0) -> dict:
+    """The tagger section of ``bench/results.json`` (see the module docstring)."""
+    tagger = load_tagger()
+    tagger.tag(texts[0])
+    gc.collect()
+    runs = [best_of(lambda: [tagger.tag(t) for t in texts], repeats=1) for _ in range(passes)]
+    tag_s = statistics.median(runs) / len(texts)
+    terms = lexicon_terms()
+    regex_s = _per_paragraph(PerTermRegexBaseline(terms).scan, texts, baseline_budget_s)
+    alternation = AlternationBaseline(terms)
+    alt_s = _per_paragraph(alternation.scan, texts, baseline_budget_s)
+    sample, hits = texts_hitting_at_most(texts, SMALL_TERMS)
+    sample = (sample * (len(texts) // len(sample) + 1))[:max(len(texts), 200)]  # as long to time
+    with tempfile.TemporaryDirectory() as tmp:
+        small_dir = pad_rules_to(rules_with_terms(hits, Path(tmp) / "small"), SMALL_TERMS)
+        small_terms = sum(len(ts) for ts in load_rules(small_dir).lexicons.values())
+        big_dir = pad_rules_to(shutil.copytree(small_dir, Path(tmp) / "big"), BIG_TERMS)
+        big_terms = sum(len(ts) for ts in load_rules(big_dir).lexicons.values())
+        small, big = load_tagger(small_dir), load_tagger(big_dir)
+        same = [small.tag(t) for t in sample] == [big.tag(t) for t in sample] == [tagger.tag(t) for t in sample]
+        t_small, t_big = float("inf"), float("inf")
+        for _ in range(passes):  # interleaved, after a collection: the same conditions for both
+            gc.collect()
+            t_small = min(t_small, best_of(lambda: [small.tag(t) for t in sample], repeats=1))
+            gc.collect()
+            t_big = min(t_big, best_of(lambda: [big.tag(t) for t in sample], repeats=1))
+    return {
+        "paragraphs_per_s": 1 / tag_s,
+        "us_per_paragraph": tag_s * 1e6,
+        "paragraphs": len(texts),
+        "mean_chars": sum(map(len, texts)) / len(texts),
+        "lexicon_terms": len(terms),
+        "regex_loop_paragraphs_per_s": 1 / regex_s,
+        "alternation_paragraphs_per_s": 1 / alt_s,
+        "vs_regex_loop": regex_s / tag_s,
+        "vs_alternation": alt_s / tag_s,
+        "rules_10k_over_100": t_big / t_small,
+        "rules_small_terms": small_terms,
+        "rules_big_terms": big_terms,
+        "rules_sample_paragraphs": len(set(sample)),
+        "rules_small_big_tag_identically": same,
+        "rules_version": tagger.version,
+    }
+
+
 def main() -> None:
     console = Console()
     texts = paragraphs()
@@ -155,3 +296,7 @@ def main() -> None:
     console.print(bench_rule_growth(texts))
     console.print(bench_text_length(texts))
     console.print(bench_hit_density())
+
+
+if __name__ == "__main__":
+    main()
