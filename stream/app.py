@@ -43,9 +43,13 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_ms / 1000,
+        producer_max_batch_size=settings.producer_batch_bytes,
         broker_credentials=faust_credentials(settings),
-        broker_commit_every=100,
-        broker_commit_interval=0.25,  # fewer redeliveries after a rebalance; a commit is one small request
+        # A commit first flushes the producer (waits for every send in flight) and, counted, runs in
+        # the fetch loop: by time only, so that neither stalls consumption every few records.
+        broker_commit_every=1_000_000,
+        broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.consumer_session_timeout_seconds,
         broker_heartbeat_interval=settings.consumer_heartbeat_seconds,

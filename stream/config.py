@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     consumer_rebalance_timeout_seconds: float = Field(
         default=20.0, ge=1.0, description="how long a rebalance waits for members to rejoin"
     )
+    # Producer batching: records sent within the linger go out in one request (Faust's default, 0,
+    # makes a request per record: most of a busy worker's time went into socket writes)
+    producer_linger_ms: float = Field(default=5.0, ge=0, le=1000, description="wait this long to fill a batch")
+    producer_batch_bytes: int = Field(default=262_144, ge=1024, description="largest batch per partition")
+    commit_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="offsets commit this often; at most this much work is redone after a crash"
+    )
+
     outage_log_seconds: float = Field(
         default=5.0, gt=0, description="while Kafka is unreachable: one summary log line this often"
     )

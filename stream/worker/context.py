@@ -132,14 +132,18 @@ class WorkerContext:
         A non-retriable error (such as a record too large) is raised: that is a bug to fix.
         """
         backoff = 0.1
+        name = topic.get_topic_name()
         while True:
             try:
-                await topic.send(key=key, value=value)
+                # Straight to the producer: Topic.send's per-record bookkeeping (a FutureMessage,
+                # send sensors) cost more than the send itself. Every commit flushes the producer
+                # first, so what was sent for an event is on the broker before its offset commits.
+                await self.app.producer.send(name, key, value, partition=None, timestamp=None, headers=None)
                 return
             except ProducerSendError as exc:
                 if not getattr(exc.__cause__, "retriable", False):
                     raise
-                log.warning("send to %s failed, retrying in %.1f s: %s", topic.get_topic_name(), backoff, exc)
+                log.warning("send to %s failed, retrying in %.1f s: %s", name, backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 

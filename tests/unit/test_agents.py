@@ -32,15 +32,30 @@ class FakeTopic:
         return self.name
 
 
+class FakeProducer:
+    """Faust's producer as WorkerContext.publish uses it: records land on the FakeTopic of that name."""
+
+    def __init__(self) -> None:
+        self.topics: dict[str, FakeTopic] = {}
+
+    def topic(self, name: str) -> FakeTopic:
+        return self.topics.setdefault(name, FakeTopic(name))
+
+    async def send(self, topic: str, key: bytes | None, value: bytes, **_: object) -> None:
+        await self.topics[topic].send(key, value)
+
+
 def context() -> WorkerContext:
     settings = Settings()
     names = TopicNames.from_settings(settings, load_tagger().categories)
+    producer = FakeProducer()
+    topic = producer.topic
     return WorkerContext(
-        app=None, settings=settings, metrics=build_metrics(), names=names,  # type: ignore[arg-type]
-        paragraphs=FakeTopic(names.paragraphs), tagged=FakeTopic(names.tagged), mentions=FakeTopic(names.mentions),
-        dlq=FakeTopic(names.dlq), alerts=FakeTopic(names.alerts),
-        alerts_by_category={c: FakeTopic(t) for c, t in names.alerts_by_category.items()},
-        make_topic=FakeTopic,
+        app=SimpleNamespace(producer=producer), settings=settings, metrics=build_metrics(),  # type: ignore[arg-type]
+        names=names, paragraphs=topic(names.paragraphs), tagged=topic(names.tagged), mentions=topic(names.mentions),
+        dlq=topic(names.dlq), alerts=topic(names.alerts),
+        alerts_by_category={c: topic(t) for c, t in names.alerts_by_category.items()},
+        make_topic=topic,
     )
 
 
