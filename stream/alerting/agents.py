@@ -52,7 +52,7 @@ class StoryStage:
             mention = decode(StoryMention, message.value, max_bytes=2 * ctx.settings.max_event_bytes)
             category = mention.tag.category
             decision = decide(self.store.get(mention.story_key), mention, self.thresholds, self.clock(),
-                              partition=message.partition)
+                              partition=message.partition, owned=True)  # a fresh parse: no copy needed
         alert = decision.alert
         if alert is not None:
             # Published before the state is stored: a crash in between repeats this alert id

@@ -114,14 +114,19 @@ def _escalation(window: WindowState, th: Thresholds) -> EscalationReason:
 
 
 def decide(state: StoryState | None, mention: StoryMention, th: Thresholds, now: datetime,
-           partition: int | None = None) -> Decision:
-    """What one mention does to its story: raise, escalate, or suppress (and why)."""
+           partition: int | None = None, *, owned: bool = False) -> Decision:
+    """What one mention does to its story: raise, escalate, or suppress (and why).
+
+    ``state`` is left as it was unless ``owned`` (the caller's own copy, e.g. just read from
+    the store: then it is updated in place rather than deep-copied first, a cost per mention).
+    """
     start = window_start(mention.event_time, th.window_seconds)
     if state is not None:
         for window in state.windows:
             if window.start == start and mention.event_id in window.event_ids:
                 return Decision(state=state, changed=False, suppressed="duplicate")
-        state = state.model_copy(deep=True)
+        if not owned:
+            state = state.model_copy(deep=True)
     else:
         state = StoryState(story_key=mention.story_key, touched_at=now)
     state.touched_at = now

@@ -113,3 +113,12 @@ def test_times_without_a_zone_are_read_as_utc():
     naive = mention().model_copy(update={"event_time": T0.replace(tzinfo=None)})
     parsed = type(naive).model_validate_json(naive.model_dump_json())
     assert parsed.event_time == T0
+
+
+def test_a_state_is_copied_unless_the_caller_hands_it_over():
+    state = decide(None, mention("a1", 0, "A"), TH, NOW).state
+    before = state.model_dump_json()
+    kept = decide(state, mention("a2", 0, "B"), TH, NOW)
+    assert state.model_dump_json() == before and kept.state is not state, "the caller's state is left alone"
+    owned = decide(state, mention("a2", 0, "B"), TH, NOW, owned=True)
+    assert owned.state is state and owned.state.model_dump_json() == kept.state.model_dump_json()
