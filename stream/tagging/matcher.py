@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -25,22 +28,29 @@ _ABBREV = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
-    """What a term stands for: ``group`` is 'lex', 'excl', 'stance', 'actor' or 'role'."""
+class Key(NamedTuple):
+    """What a term stands for: ``group`` is 'lex', 'excl', 'stance', 'actor' or 'role'.
+
+    A named tuple (immutable, hashed in C): every hit is grouped by its key.
+    """
 
     group: str
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One term match. A named tuple: the matcher makes tens per paragraph, and a tuple is
+    the cheapest immutable record to build (``_new_hit``) and to read."""
+
     key: Key
     start: int  # normalised offsets, half-open
     end: int
     tok_first: int
     tok_last: int
     sentence: int
+
+
+_new_hit = tuple.__new__  # _new_hit(Hit, (key, start, end, tok_first, tok_last, sentence))
 
 
 def _lower(term: str) -> str:
@@ -79,14 +89,18 @@ class Matcher:
         if self._automaton is None or not norm.text:
             return doc
         low, cased = norm.text, norm.cased
-        raw: list[tuple[int, int, Key]] = []
+        size = len(low)
+        order = size + 1  # sort key start * order - end: by start, longest first
+        raw: list[tuple[int, int, int, Key]] = []
+        append = raw.append
         for last, (length, entries) in self._automaton.iter(low):
-            start, end = last - length + 1, last + 1
-            if (start > 0 and low[start - 1].isalnum()) or (end < len(low) and low[end].isalnum()):
+            end = last + 1
+            start = end - length
+            if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
                 continue
             for key, case in entries:
                 if case is None or cased[start:end] == case:
-                    raw.append((start, end, key))
+                    append((start * order - end, start, end, key))
         doc.add_hits(raw)
         return doc
 
@@ -98,30 +112,61 @@ class Document:
     tok_starts: list[int] = field(default_factory=list)
     tok_ends: list[int] = field(default_factory=list)
     tok_sentence: list[int] = field(default_factory=list)
+    _groups: dict[str, list[Hit]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        text = self.norm.text
-        for m in _TOKEN.finditer(text):
-            self.tok_starts.append(m.start())
-            self.tok_ends.append(m.end())
+        spans = [m.span() for m in _TOKEN.finditer(self.norm.text)]
+        self.tok_starts = [s for s, _ in spans]
+        self.tok_ends = [e for _, e in spans]
+        # Sentence of each token: how many sentence starts lie at or before it (bounds ascend).
+        starts, sentence, done = self.tok_starts, [], 0
         bounds = _sentence_bounds(self.norm.cased)
-        self.tok_sentence = [bisect_right(bounds, s) for s in self.tok_starts]
+        for number, bound in enumerate(bounds):
+            upto = bisect_left(starts, bound)
+            sentence += [number] * (upto - done)
+            done = upto
+        sentence += [len(bounds)] * (len(starts) - done)
+        self.tok_sentence = sentence
 
-    def add_hits(self, raw: list[tuple[int, int, Key]]) -> None:
-        grouped: dict[Key, list[Hit]] = defaultdict(list)
-        for start, end, key in sorted(raw, key=lambda r: (r[0], -r[1])):
-            first = max(0, bisect_right(self.tok_starts, start) - 1)
-            last = max(first, bisect_left(self.tok_starts, end) - 1)
-            sentence = self.tok_sentence[first] if self.tok_sentence else 0
-            grouped[key].append(Hit(key, start, end, first, last, sentence))
-        self.hits = dict(grouped)
+    def add_hits(self, raw: Sequence[tuple[int, ...]]) -> None:
+        """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest
+        first at one start (``sort_key = start * (len(text) + 1) - end``; ties keep scan order)."""
+        grouped: dict[Key, list[Hit]] = {}
+        tok_starts, tok_sentence = self.tok_starts, self.tok_sentence
+        for _, start, end, key in sorted(raw, key=_first):  # stable: ties keep the scan's order
+            first = bisect_right(tok_starts, start) - 1
+            if first < 0:
+                first = 0
+            last = bisect_left(tok_starts, end) - 1
+            if last < first:
+                last = first
+            hit = _new_hit(Hit, (key, start, end, first, last, tok_sentence[first] if tok_sentence else 0))
+            hits = grouped.get(key)
+            if hits is None:
+                grouped[key] = [hit]
+            else:
+                hits.append(hit)
+        self.hits = grouped
+        self._groups = {}
 
     def get(self, group: str, name: str) -> list[Hit]:
         return self.hits.get(Key(group, name), [])
 
     def of_group(self, group: str) -> list[Hit]:
-        out = [h for key, hs in self.hits.items() if key.group == group for h in hs]
-        return sorted(out, key=lambda h: (h.start, -h.end))
+        """The group's hits by start, longest first (computed once per document: do not modify)."""
+        out = self._groups.get(group)
+        if out is None:
+            out = [h for key, hs in self.hits.items() if key[0] == group for h in hs]
+            out.sort(key=_start_longest)
+            self._groups[group] = out
+        return out
+
+
+def _start_longest(h: Hit) -> tuple[int, int]:
+    return h[1], -h[2]
+
+
+_first = itemgetter(0)
 
 
 def _sentence_bounds(cased: str) -> list[int]:
