@@ -21,6 +21,8 @@ from stream.tagging.normalise import Normalised, normalise
 
 # Numbers keep their separators ("6.5", "12,000") so they count as one word in windows.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:'[^\W_]+)*")
+# The same on lower-case ASCII text (where \d is [0-9] and [^\W_] is [a-z0-9]), and faster.
+_TOKEN_ASCII_LOWER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[a-z0-9]+(?:'[a-z0-9]+)*")
 _SENT_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n+")
 _ABBREV = frozenset(
     "mr mrs ms dr gen lt col maj capt sgt adm st sen rep gov prof jr sr no vs etc inc ltd co corp"
@@ -78,7 +80,9 @@ class Matcher:
     def build(self) -> None:
         automaton = ahocorasick.Automaton()
         for low, entries in self._entries.items():
-            automaton.add_word(low, (len(low), tuple(entries)))
+            # (length, entries, keys): keys when no entry is case-sensitive (most terms), else None.
+            keys = tuple(key for key, _ in entries) if all(case is None for _, case in entries) else None
+            automaton.add_word(low, (len(low), tuple(entries), keys))
         if len(automaton):
             automaton.make_automaton()
             self._automaton = automaton
@@ -93,10 +97,15 @@ class Matcher:
         order = size + 1  # sort key start * order - end: by start, longest first
         raw: list[tuple[int, int, int, Key]] = []
         append = raw.append
-        for last, (length, entries) in self._automaton.iter(low):
+        for last, (length, entries, keys) in self._automaton.iter(low):
             end = last + 1
             start = end - length
             if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
+                continue
+            if keys is not None:
+                sort_key = start * order - end
+                for key in keys:
+                    append((sort_key, start, end, key))
                 continue
             for key, case in entries:
                 if case is None or cased[start:end] == case:
@@ -115,7 +124,8 @@ class Document:
     _groups: dict[str, list[Hit]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        spans = [m.span() for m in _TOKEN.finditer(self.norm.text)]
+        text = self.norm.text  # lower case
+        spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN).finditer(text)]
         self.tok_starts = [s for s, _ in spans]
         self.tok_ends = [e for _, e in spans]
         # Sentence of each token: how many sentence starts lie at or before it (bounds ascend).
