@@ -11,7 +11,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -24,6 +23,7 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:'[^\W_]+)*")
 # The same on lower-case ASCII text (where \d is [0-9] and [^\W_] is [a-z0-9]), and faster.
 _TOKEN_ASCII_LOWER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[a-z0-9]+(?:'[a-z0-9]+)*")
 _SENT_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n+")
+_LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
 _ABBREV = frozenset(
     "mr mrs ms dr gen lt col maj capt sgt adm st sen rep gov prof jr sr no vs etc inc ltd co corp"
     " jan feb mar apr jun jul aug sep sept oct nov dec approx est dept fig cf".split()
@@ -114,29 +114,31 @@ class Matcher:
         return doc
 
 
-@dataclass
 class Document:
-    norm: Normalised
-    hits: dict[Key, list[Hit]] = field(default_factory=dict)
-    tok_starts: list[int] = field(default_factory=list)
-    tok_ends: list[int] = field(default_factory=list)
-    tok_sentence: list[int] = field(default_factory=list)
-    _groups: dict[str, list[Hit]] = field(default_factory=dict, repr=False, compare=False)
+    """A scanned paragraph: its hits by key, token offsets and each token's sentence number."""
 
-    def __post_init__(self) -> None:
-        text = self.norm.text  # lower case
+    __slots__ = ("norm", "hits", "tok_starts", "tok_ends", "tok_sentence", "_groups")
+
+    def __init__(self, norm: Normalised, hits: dict[Key, list[Hit]] | None = None) -> None:
+        self.norm = norm
+        self.hits: dict[Key, list[Hit]] = {} if hits is None else hits
+        self._groups: dict[str, list[Hit]] = {}
+        text = norm.text  # lower case
         spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN).finditer(text)]
-        self.tok_starts = [s for s, _ in spans]
-        self.tok_ends = [e for _, e in spans]
+        self.tok_starts: list[int] = [s for s, _ in spans]
+        self.tok_ends: list[int] = [e for _, e in spans]
         # Sentence of each token: how many sentence starts lie at or before it (bounds ascend).
         starts, sentence, done = self.tok_starts, [], 0
-        bounds = _sentence_bounds(self.norm.cased)
+        bounds = _sentence_bounds(norm.cased)
         for number, bound in enumerate(bounds):
             upto = bisect_left(starts, bound)
             sentence += [number] * (upto - done)
             done = upto
         sentence += [len(bounds)] * (len(starts) - done)
-        self.tok_sentence = sentence
+        self.tok_sentence: list[int] = sentence
+
+    def __repr__(self) -> str:
+        return f"Document(text={self.norm.text!r}, hits={sum(map(len, self.hits.values()))})"
 
     def add_hits(self, raw: Sequence[tuple[int, ...]]) -> None:
         """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest
@@ -184,7 +186,7 @@ def _sentence_bounds(cased: str) -> list[int]:
     bounds: list[int] = []
     for m in _SENT_END.finditer(cased):
         if m.group(0)[0] == ".":
-            word = re.search(r"([A-Za-z]+)\.?$", cased[max(0, m.start() - 12):m.start()])
+            word = _LAST_WORD.search(cased[max(0, m.start() - 12):m.start()])
             if word and (word.group(1).lower() in _ABBREV or len(word.group(1)) == 1):
                 continue
         bounds.append(m.end())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from stream.models import Tag
 from stream.tagging.actors import ActorIndex
@@ -30,7 +31,7 @@ class Firing:
     anchor: Hit
     support: tuple[Hit, ...]
 
-    @property
+    @cached_property
     def hits(self) -> tuple[Hit, ...]:
         return (self.anchor, *self.support)
 
