@@ -91,7 +91,7 @@ class ActorIndex:
                 if cue.sentence in by_sentence:
                     cues_by_sentence[cue.sentence].append(cue)
             # The goods (for origin demonyms): hits of the goods lexicons, in text order.
-            goods = sorted((h for key in self._goods_keys for h in doc.hits.get(key, ())), key=_start)
+            goods = sorted((h for key in self._goods_keys for h in doc.of_key(key)), key=_start)
             ev_by_sentence: dict[int, list[Hit]] = defaultdict(list)
             for hit in goods:
                 if hit.sentence in by_sentence:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -64,10 +64,50 @@ def is_case_sensitive(term: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+# Groups only a tag needs (stance cues, role words): scanned for when first asked for, by an
+# automaton of their own, so a paragraph that fires no rule never pays for their hits.
+LAZY_GROUPS = ("stance", "role")
+
+
+def _build(entries: dict[str, list[tuple[Key, str | None]]]) -> ahocorasick.Automaton | None:
+    automaton = ahocorasick.Automaton()
+    for low, bucket in entries.items():
+        # (length, entries, keys): keys when no entry is case-sensitive (most terms), else None.
+        keys = tuple(key for key, _ in bucket) if all(case is None for _, case in bucket) else None
+        automaton.add_word(low, (len(low), tuple(bucket), keys))
+    if not len(automaton):
+        return None
+    automaton.make_automaton()
+    return automaton
+
+
+def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> list[tuple[int, int, int, Key]]:
+    """``(sort_key, start, end, key)`` for every term hit at word boundaries, in scan order."""
+    size = len(low)
+    order = size + 1  # sort key start * order - end: by start, longest first
+    raw: list[tuple[int, int, int, Key]] = []
+    append = raw.append
+    for last, (length, entries, keys) in automaton.iter(low):
+        end = last + 1
+        start = end - length
+        if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
+            continue
+        if keys is not None:
+            sort_key = start * order - end
+            for key in keys:
+                append((sort_key, start, end, key))
+            continue
+        for key, case in entries:
+            if case is None or cased[start:end] == case:
+                append((start * order - end, start, end, key))
+    return raw
+
+
 class Matcher:
     def __init__(self) -> None:
         self._entries: dict[str, list[tuple[Key, str | None]]] = defaultdict(list)
         self._automaton: ahocorasick.Automaton | None = None
+        self._lazy: dict[str, ahocorasick.Automaton] = {}
 
     def add(self, term: str, key: Key) -> None:
         """Add a folded term (see ``normalise.fold_term``)."""
@@ -78,51 +118,41 @@ class Matcher:
             bucket.append(entry)
 
     def build(self) -> None:
-        automaton = ahocorasick.Automaton()
-        for low, entries in self._entries.items():
-            # (length, entries, keys): keys when no entry is case-sensitive (most terms), else None.
-            keys = tuple(key for key, _ in entries) if all(case is None for _, case in entries) else None
-            automaton.add_word(low, (len(low), tuple(entries), keys))
-        if len(automaton):
-            automaton.make_automaton()
-            self._automaton = automaton
+        """One automaton for the groups every paragraph needs, one per lazy group (a term's
+        entries keep their order within each, so hits at one span keep their order too)."""
+        def of(keep: Callable[[str], bool]) -> dict[str, list[tuple[Key, str | None]]]:
+            split = {low: [e for e in bucket if keep(e[0].group)] for low, bucket in self._entries.items()}
+            return {low: bucket for low, bucket in split.items() if bucket}
+
+        self._automaton = _build(of(lambda group: group not in LAZY_GROUPS))
+        lazy = {group: _build(of(lambda g, group=group: g == group)) for group in LAZY_GROUPS}  # type: ignore[misc]
+        self._lazy = {group: automaton for group, automaton in lazy.items() if automaton is not None}
 
     def scan(self, text: str) -> "Document":
         norm = normalise(text)
         doc = Document(norm)
-        if self._automaton is None or not norm.text:
+        if not norm.text:
             return doc
-        low, cased = norm.text, norm.cased
-        size = len(low)
-        order = size + 1  # sort key start * order - end: by start, longest first
-        raw: list[tuple[int, int, int, Key]] = []
-        append = raw.append
-        for last, (length, entries, keys) in self._automaton.iter(low):
-            end = last + 1
-            start = end - length
-            if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
-                continue
-            if keys is not None:
-                sort_key = start * order - end
-                for key in keys:
-                    append((sort_key, start, end, key))
-                continue
-            for key, case in entries:
-                if case is None or cased[start:end] == case:
-                    append((start * order - end, start, end, key))
-        doc.add_hits(raw)
+        if self._automaton is not None:
+            doc.add_hits(_find(self._automaton, norm.text, norm.cased))
+        if self._lazy:
+            doc._pending = dict(self._lazy)
         return doc
 
 
 class Document:
-    """A scanned paragraph: its hits by key, token offsets and each token's sentence number."""
+    """A scanned paragraph: its hits by key, token offsets and each token's sentence number.
 
-    __slots__ = ("norm", "hits", "tok_starts", "tok_ends", "tok_sentence", "_groups")
+    Hits of the lazy groups (``LAZY_GROUPS``) are found when first asked for: by ``get``,
+    ``of_group`` or ``hits``."""
+
+    __slots__ = ("norm", "_hits", "tok_starts", "tok_ends", "tok_sentence", "_groups", "_pending")
 
     def __init__(self, norm: Normalised, hits: dict[Key, list[Hit]] | None = None) -> None:
         self.norm = norm
-        self.hits: dict[Key, list[Hit]] = {} if hits is None else hits
+        self._hits: dict[Key, list[Hit]] = {} if hits is None else hits
         self._groups: dict[str, list[Hit]] = {}
+        self._pending: dict[str, ahocorasick.Automaton] = {}  # lazy groups not scanned for yet
         text = norm.text  # lower case
         spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN).finditer(text)]
         self.tok_starts: list[int] = [s for s, _ in spans]
@@ -139,6 +169,18 @@ class Document:
 
     def __repr__(self) -> str:
         return f"Document(text={self.norm.text!r}, hits={sum(map(len, self.hits.values()))})"
+
+    @property
+    def hits(self) -> dict[Key, list[Hit]]:
+        """Every hit, by key (lazy groups' keys come after the others')."""
+        for group in list(self._pending):
+            self._scan(group)
+        return self._hits
+
+    def _scan(self, group: str) -> None:
+        automaton = self._pending.pop(group, None)
+        if automaton is not None:
+            self.add_hits(_find(automaton, self.norm.text, self.norm.cased))
 
     def add_hits(self, raw: Sequence[tuple[int, ...]]) -> None:
         """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest
@@ -158,17 +200,33 @@ class Document:
                 grouped[key] = [hit]
             else:
                 hits.append(hit)
-        self.hits = grouped
+        self._hits.update(grouped)  # the keys of one scan are new: each group has one scan
         self._groups = {}
 
     def get(self, group: str, name: str) -> list[Hit]:
-        return self.hits.get(Key(group, name), [])
+        if group in self._pending:
+            self._scan(group)
+        return self._hits.get(Key(group, name), [])
+
+    def of_key(self, key: Key) -> list[Hit]:
+        """``get(*key)`` (empty: a tuple, not to be modified)."""
+        if key[0] in self._pending:
+            self._scan(key[0])
+        return self._hits.get(key, ())  # type: ignore[return-value]
+
+    def named(self, group: str) -> dict[str, list[Hit]]:
+        """The group's hits by key name, in key order."""
+        if group in self._pending:
+            self._scan(group)
+        return {key[1]: hits for key, hits in self._hits.items() if key[0] == group}
 
     def of_group(self, group: str) -> list[Hit]:
         """The group's hits by start, longest first (computed once per document: do not modify)."""
+        if group in self._pending:
+            self._scan(group)
         out = self._groups.get(group)
         if out is None:
-            out = [h for key, hs in self.hits.items() if key[0] == group for h in hs]
+            out = [h for key, hs in self._hits.items() if key[0] == group for h in hs]
             out.sort(key=_start_longest)
             self._groups[group] = out
         return out

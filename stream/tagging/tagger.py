@@ -133,7 +133,7 @@ class _CategoryEngine:
         self._excl_key = Key("excl", self.category)
 
     def fire(self, doc: Document, lex_hits: dict[str, list[Hit]]) -> list[Firing]:
-        excluded = doc.hits.get(self._excl_key)
+        excluded = doc.of_key(self._excl_key)
         if excluded:
             hidden = Reach((e.start, e.end) for e in excluded)
             lex_hits = {
@@ -210,7 +210,7 @@ class Tagger:
     def analyse(self, text: str) -> tuple[Document, dict[str, list[Firing]]]:
         """The scanned document and the rule firings per category (for debugging and eval)."""
         doc = self._matcher.scan(text)
-        lex_hits = {key.name: hits for key, hits in doc.hits.items() if key.group == "lex"}
+        lex_hits = doc.named("lex")
         lex_hits[ACTORS_LEXICON] = doc.of_group("actor")
         return doc, {e.category: e.fire(doc, lex_hits) for e in self._engines}
 
