@@ -130,12 +130,20 @@ class Matcher:
 
     def scan(self, text: str) -> "Document":
         norm = normalise(text)
+        return self.document(norm, self.find(norm))
+
+    def find(self, norm: Normalised) -> list[tuple[int, int, int, Key]]:
+        """The hits of the groups every paragraph needs, unsorted (see ``_find``)."""
+        if self._automaton is None or not norm.text:
+            return []
+        return _find(self._automaton, norm.text, norm.cased)
+
+    def document(self, norm: Normalised, raw: list[tuple[int, int, int, Key]]) -> "Document":
+        """The document of ``find(norm)``'s hits; lazy groups are scanned when asked for."""
         doc = Document(norm)
-        if not norm.text:
-            return doc
-        if self._automaton is not None:
-            doc.add_hits(_find(self._automaton, norm.text, norm.cased))
-        if self._lazy:
+        if raw:
+            doc.add_hits(raw)
+        if self._lazy and norm.text:
             doc._pending = dict(self._lazy)
         return doc
 

@@ -16,7 +16,7 @@ from stream.models import Tag
 from stream.tagging.actors import ActorIndex
 from stream.tagging.hitindex import HitIndex, Reach, outermost
 from stream.tagging.matcher import Document, Hit, Key, Matcher, gap
-from stream.tagging.normalise import fold_term
+from stream.tagging.normalise import fold_term, normalise
 from stream.tagging.rules_loader import RuleSet
 from stream.tagging.rules_schema import ACTORS_LEXICON, CategoryFile, Context, Rule, expand
 from stream.models import Evidence
@@ -194,6 +194,13 @@ class Tagger:
         self._matcher.build()
         self._engines = [_CategoryEngine(c) for c in rules.categories.values()]
         self._with_roles = {c.category for c in rules.categories.values() if c.roles}
+        # For each anchor lexicon, the lexicon sets of its rules' near contexts (all categories):
+        # a paragraph where no rule has an anchor hit and a hit for every near context fires nothing.
+        self._near_by_anchor: dict[str, list[tuple[frozenset[str], ...]]] = defaultdict(list)
+        for cat in rules.categories.values():
+            for rule in cat.rules:
+                for name in rule.match:
+                    self._near_by_anchor[name].append(tuple(frozenset(c.lexicons) for c in rule.near))
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -210,12 +217,35 @@ class Tagger:
     def analyse(self, text: str) -> tuple[Document, dict[str, list[Firing]]]:
         """The scanned document and the rule firings per category (for debugging and eval)."""
         doc = self._matcher.scan(text)
+        return doc, self._fire(doc)
+
+    def _fire(self, doc: Document) -> dict[str, list[Firing]]:
         lex_hits = doc.named("lex")
         lex_hits[ACTORS_LEXICON] = doc.of_group("actor")
-        return doc, {e.category: e.fire(doc, lex_hits) for e in self._engines}
+        return {e.category: e.fire(doc, lex_hits) for e in self._engines}
+
+    def _may_fire(self, raw: list[tuple[int, int, int, Key]]) -> bool:
+        """Whether some rule has an anchor hit and a hit of some lexicon of each near context
+        (windows, sentences and exclusions aside): when not, no rule fires."""
+        keys = {r[3] for r in raw}
+        names = {name for group, name in keys if group == "lex"}
+        names.discard(ACTORS_LEXICON)  # that name stands for the actor hits (see analyse)
+        if any(group == "actor" for group, _ in keys):
+            names.add(ACTORS_LEXICON)
+        near_by_anchor = self._near_by_anchor
+        for name in names:
+            for near_sets in near_by_anchor.get(name, ()):
+                if not any(map(names.isdisjoint, near_sets)):
+                    return True
+        return False
 
     def _tag(self, text: str) -> list[Tag]:
-        doc, firings = self.analyse(text)
+        norm = normalise(text)
+        raw = self._matcher.find(norm)
+        if not self._may_fire(raw):
+            return []  # the common case on a news stream: no Document, no rule evaluation
+        doc = self._matcher.document(norm, raw)
+        firings = self._fire(doc)
         tags: list[Tag] = []
         for engine in self._engines:
             fired = firings[engine.category]
