@@ -20,9 +20,13 @@ from stream.tagging.normalise import Normalised, normalise
 
 # Numbers keep their separators ("6.5", "12,000") so they count as one word in windows.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:'[^\W_]+)*")
-# The same on lower-case ASCII text (where \d is [0-9] and [^\W_] is [a-z0-9]), and faster.
-_TOKEN_ASCII_LOWER = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[a-z0-9]+(?:'[a-z0-9]+)*")
 _SENT_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])|\n+")
+# The same patterns, faster: a leading lookahead of the characters a match can start with lets
+# the regex engine skip other positions at once; on lower-case ASCII text \d is [0-9] and
+# [^\W_] is [a-z0-9]. Same matches (tests/unit/tagging/test_matcher.py checks).
+_TOKEN_FAST = re.compile(r"(?=[^\W_])(?:" + _TOKEN.pattern + ")")
+_TOKEN_ASCII_LOWER = re.compile(r"(?=[a-z0-9])(?:[0-9]+(?:[.,][0-9]+)*|[a-z0-9]+(?:'[a-z0-9]+)*)")
+_SENT_END_FAST = re.compile(r"(?=[.!?\n])(?:" + _SENT_END.pattern + ")")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\.?$")
 _ABBREV = frozenset(
     "mr mrs ms dr gen lt col maj capt sgt adm st sen rep gov prof jr sr no vs etc inc ltd co corp"
@@ -162,7 +166,7 @@ class Document:
         self._groups: dict[str, list[Hit]] = {}
         self._pending: dict[str, ahocorasick.Automaton] = {}  # lazy groups not scanned for yet
         text = norm.text  # lower case
-        spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN).finditer(text)]
+        spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN_FAST).finditer(text)]
         self.tok_starts: list[int] = [s for s, _ in spans]
         self.tok_ends: list[int] = [e for _, e in spans]
         # Sentence of each token: how many sentence starts lie at or before it (bounds ascend).
@@ -250,7 +254,7 @@ _first = itemgetter(0)
 def _sentence_bounds(cased: str) -> list[int]:
     """Character offsets where a new sentence starts."""
     bounds: list[int] = []
-    for m in _SENT_END.finditer(cased):
+    for m in _SENT_END_FAST.finditer(cased):
         if m.group(0)[0] == ".":
             word = _LAST_WORD.search(cased[max(0, m.start() - 12):m.start()])
             if word and (word.group(1).lower() in _ABBREV or len(word.group(1)) == 1):
