@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -68,30 +68,28 @@ def is_case_sensitive(term: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-# Groups only a tag needs (stance cues, role words): scanned for when first asked for, by an
-# automaton of their own, so a paragraph that fires no rule never pays for their hits.
-LAZY_GROUPS = ("stance", "role")
+# Groups only a tag needs (stance cues, role words): their automaton matches are set aside
+# during the scan and resolved into hits when first asked for, so a paragraph that fires no
+# rule never pays for their hits (a third of all hits: 'to', 'from', 'according to', ...).
+LAZY_GROUPS = frozenset({"stance", "role"})
+
+Raw = tuple[int, int, int, Key]  # (sort_key, start, end, key); sort_key = start * (len + 1) - end
+Deferred = tuple[int, tuple]  # an automaton match (last index, value) with lazy entries
 
 
-def _build(entries: dict[str, list[tuple[Key, str | None]]]) -> ahocorasick.Automaton | None:
-    automaton = ahocorasick.Automaton()
-    for low, bucket in entries.items():
-        # (length, entries, keys): keys when no entry is case-sensitive (most terms), else None.
-        keys = tuple(key for key, _ in bucket) if all(case is None for _, case in bucket) else None
-        automaton.add_word(low, (len(low), tuple(bucket), keys))
-    if not len(automaton):
-        return None
-    automaton.make_automaton()
-    return automaton
-
-
-def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> list[tuple[int, int, int, Key]]:
-    """``(sort_key, start, end, key)`` for every term hit at word boundaries, in scan order."""
+def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> tuple[list[Raw], list[Deferred]]:
+    """Hits of the eager groups at word boundaries, in scan order; matches with lazy entries."""
     size = len(low)
     order = size + 1  # sort key start * order - end: by start, longest first
-    raw: list[tuple[int, int, int, Key]] = []
+    raw: list[Raw] = []
     append = raw.append
-    for last, (length, entries, keys) in automaton.iter(low):
+    deferred: list[Deferred] = []
+    for item in automaton.iter(low):
+        last, (length, entries, keys, lazy) = item
+        if lazy is not None:
+            deferred.append(item)
+            if not entries:
+                continue
         end = last + 1
         start = end - length
         if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
@@ -104,6 +102,22 @@ def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> list[tuple[
         for key, case in entries:
             if case is None or cased[start:end] == case:
                 append((start * order - end, start, end, key))
+    return raw, deferred
+
+
+def _resolve(deferred: list[Deferred], group: str, low: str, cased: str) -> list[Raw]:
+    """The hits of one lazy group among the matches set aside by ``_find`` (same checks)."""
+    size = len(low)
+    order = size + 1
+    raw: list[Raw] = []
+    for last, (length, _, _, lazy) in deferred:
+        end = last + 1
+        start = end - length
+        if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
+            continue
+        for key, case in lazy:
+            if key[0] == group and (case is None or cased[start:end] == case):
+                raw.append((start * order - end, start, end, key))
     return raw
 
 
@@ -111,7 +125,7 @@ class Matcher:
     def __init__(self) -> None:
         self._entries: dict[str, list[tuple[Key, str | None]]] = defaultdict(list)
         self._automaton: ahocorasick.Automaton | None = None
-        self._lazy: dict[str, ahocorasick.Automaton] = {}
+        self._lazy_groups: frozenset[str] = frozenset()
 
     def add(self, term: str, key: Key) -> None:
         """Add a folded term (see ``normalise.fold_term``)."""
@@ -122,33 +136,40 @@ class Matcher:
             bucket.append(entry)
 
     def build(self) -> None:
-        """One automaton for the groups every paragraph needs, one per lazy group (a term's
-        entries keep their order within each, so hits at one span keep their order too)."""
-        def of(keep: Callable[[str], bool]) -> dict[str, list[tuple[Key, str | None]]]:
-            split = {low: [e for e in bucket if keep(e[0].group)] for low, bucket in self._entries.items()}
-            return {low: bucket for low, bucket in split.items() if bucket}
-
-        self._automaton = _build(of(lambda group: group not in LAZY_GROUPS))
-        lazy = {group: _build(of(lambda g, group=group: g == group)) for group in LAZY_GROUPS}  # type: ignore[misc]
-        self._lazy = {group: automaton for group, automaton in lazy.items() if automaton is not None}
+        automaton = ahocorasick.Automaton()
+        lazy_groups: set[str] = set()
+        for low, bucket in self._entries.items():
+            # (length, eager entries, their keys when none is case-sensitive (most terms) else
+            # None, lazy entries or None); each keeps the bucket's order, so ties keep theirs.
+            eager = tuple(e for e in bucket if e[0].group not in LAZY_GROUPS)
+            lazy = tuple(e for e in bucket if e[0].group in LAZY_GROUPS)
+            lazy_groups.update(key.group for key, _ in lazy)
+            keys = tuple(key for key, _ in eager) if all(case is None for _, case in eager) else None
+            automaton.add_word(low, (len(low), eager, keys, lazy or None))
+        if len(automaton):
+            automaton.make_automaton()
+            self._automaton = automaton
+        self._lazy_groups = frozenset(lazy_groups)
 
     def scan(self, text: str) -> "Document":
         norm = normalise(text)
         return self.document(norm, self.find(norm))
 
-    def find(self, norm: Normalised) -> list[tuple[int, int, int, Key]]:
-        """The hits of the groups every paragraph needs, unsorted (see ``_find``)."""
+    def find(self, norm: Normalised) -> tuple[list[Raw], list[Deferred]]:
+        """The eager groups' hits, unsorted, and the matches set aside for the lazy groups."""
         if self._automaton is None or not norm.text:
-            return []
+            return [], []
         return _find(self._automaton, norm.text, norm.cased)
 
-    def document(self, norm: Normalised, raw: list[tuple[int, int, int, Key]]) -> "Document":
-        """The document of ``find(norm)``'s hits; lazy groups are scanned when asked for."""
+    def document(self, norm: Normalised, found: tuple[list[Raw], list[Deferred]]) -> "Document":
+        """The document of ``find(norm)``; lazy groups' hits are resolved when asked for."""
+        raw, deferred = found
         doc = Document(norm)
         if raw:
             doc.add_hits(raw)
-        if self._lazy and norm.text:
-            doc._pending = dict(self._lazy)
+        if deferred:
+            doc._deferred = deferred
+            doc._pending = set(self._lazy_groups)
         return doc
 
 
@@ -158,13 +179,14 @@ class Document:
     Hits of the lazy groups (``LAZY_GROUPS``) are found when first asked for: by ``get``,
     ``of_group`` or ``hits``."""
 
-    __slots__ = ("norm", "_hits", "tok_starts", "tok_ends", "tok_sentence", "_groups", "_pending")
+    __slots__ = ("norm", "_hits", "tok_starts", "tok_ends", "tok_sentence", "_groups", "_pending", "_deferred")
 
     def __init__(self, norm: Normalised, hits: dict[Key, list[Hit]] | None = None) -> None:
         self.norm = norm
         self._hits: dict[Key, list[Hit]] = {} if hits is None else hits
         self._groups: dict[str, list[Hit]] = {}
-        self._pending: dict[str, ahocorasick.Automaton] = {}  # lazy groups not scanned for yet
+        self._pending: set[str] = set()  # lazy groups whose hits are not resolved yet
+        self._deferred: list[Deferred] = []  # the automaton matches they come from
         text = norm.text  # lower case
         spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN_FAST).finditer(text)]
         self.tok_starts: list[int] = [s for s, _ in spans]
@@ -185,14 +207,14 @@ class Document:
     @property
     def hits(self) -> dict[Key, list[Hit]]:
         """Every hit, by key (lazy groups' keys come after the others')."""
-        for group in list(self._pending):
+        for group in sorted(self._pending):
             self._scan(group)
         return self._hits
 
     def _scan(self, group: str) -> None:
-        automaton = self._pending.pop(group, None)
-        if automaton is not None:
-            self.add_hits(_find(automaton, self.norm.text, self.norm.cased))
+        if group in self._pending:
+            self._pending.discard(group)
+            self.add_hits(_resolve(self._deferred, group, self.norm.text, self.norm.cased))
 
     def add_hits(self, raw: Sequence[tuple[int, ...]]) -> None:
         """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest

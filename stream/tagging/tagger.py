@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 
 from stream.models import Tag
 from stream.tagging.actors import ActorIndex
@@ -227,7 +228,7 @@ class Tagger:
     def _may_fire(self, raw: list[tuple[int, int, int, Key]]) -> bool:
         """Whether some rule has an anchor hit and a hit of some lexicon of each near context
         (windows, sentences and exclusions aside): when not, no rule fires."""
-        keys = {r[3] for r in raw}
+        keys = set(map(itemgetter(3), raw))
         names = {name for group, name in keys if group == "lex"}
         names.discard(ACTORS_LEXICON)  # that name stands for the actor hits (see analyse)
         if any(group == "actor" for group, _ in keys):
@@ -241,10 +242,10 @@ class Tagger:
 
     def _tag(self, text: str) -> list[Tag]:
         norm = normalise(text)
-        raw = self._matcher.find(norm)
-        if not self._may_fire(raw):
+        found = self._matcher.find(norm)
+        if not self._may_fire(found[0]):
             return []  # the common case on a news stream: no Document, no rule evaluation
-        doc = self._matcher.document(norm, raw)
+        doc = self._matcher.document(norm, found)
         firings = self._fire(doc)
         tags: list[Tag] = []
         for engine in self._engines:
