@@ -220,15 +220,20 @@ class Document:
         """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest
         first at one start (``sort_key = start * (len(text) + 1) - end``; ties keep scan order)."""
         grouped: dict[Key, list[Hit]] = {}
-        tok_starts, tok_sentence = self.tok_starts, self.tok_sentence
+        tok_starts = self.tok_starts
+        count = len(tok_starts)
+        sentences = self.tok_sentence or [0]  # no token: every hit is at token 0, sentence 0
         for _, start, end, key in sorted(raw, key=_first):  # stable: ties keep the scan's order
             first = bisect_right(tok_starts, start) - 1
             if first < 0:
                 first = 0
-            last = bisect_left(tok_starts, end) - 1
-            if last < first:
+            # The last token starting before ``end`` (at least ``first``): most hits are one word.
+            following = first + 1
+            if following >= count or tok_starts[following] >= end:
                 last = first
-            hit = _new_hit(Hit, (key, start, end, first, last, tok_sentence[first] if tok_sentence else 0))
+            else:
+                last = bisect_left(tok_starts, end, following) - 1
+            hit = _new_hit(Hit, (key, start, end, first, last, sentences[first]))
             hits = grouped.get(key)
             if hits is None:
                 grouped[key] = [hit]

@@ -84,3 +84,17 @@ def test_fast_patterns_match_the_plain_ones(text: str) -> None:
     low = text.lower()
     if low.isascii():
         assert _spans(_TOKEN_ASCII_LOWER, low) == _spans(_TOKEN, low)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["arms", "arms deal", "deal", " ", ". ", "X", "-", "'", "U.S.", "12,000", "\n"]),
+                max_size=25).map("".join))
+def test_hit_tokens_and_sentences_equal_the_bisect_definition(text: str) -> None:
+    from bisect import bisect_left, bisect_right
+
+    doc = _matcher("arms", "arms deal", "deal", "U.S.", "- '").scan(text)
+    starts = doc.tok_starts
+    for hit in (h for hits in doc.hits.values() for h in hits):
+        first = max(0, bisect_right(starts, hit.start) - 1)
+        assert (hit.tok_first, hit.tok_last) == (first, max(first, bisect_left(starts, hit.end) - 1))
+        assert hit.sentence == (doc.tok_sentence[first] if starts else 0)
