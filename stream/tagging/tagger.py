@@ -133,14 +133,16 @@ class _CategoryEngine:
         }
         self._excl_key = Key("excl", self.category)
 
-    def fire(self, doc: Document, lex_hits: dict[str, list[Hit]]) -> list[Firing]:
+    def fire(self, doc: Document, lex_hits: dict[str, list[Hit]], shared: _LazyIndex | None = None) -> list[Firing]:
+        """The rules that fire; ``shared``: a _LazyIndex of ``lex_hits`` other engines may use too."""
         excluded = doc.of_key(self._excl_key)
         if excluded:
             hidden = Reach((e.start, e.end) for e in excluded)
             lex_hits = {
                 name: [h for h in hits if not hidden.overlaps(h.start, h.end)] for name, hits in lex_hits.items()
             }
-        index_of = _LazyIndex(lex_hits)
+            shared = None  # filtered hits: an index of our own
+        index_of = _LazyIndex(lex_hits) if shared is None else shared
         firings: list[Firing] = []
         seen: set[tuple[str, int, int]] = set()
         compiled = self._compiled
@@ -223,7 +225,8 @@ class Tagger:
     def _fire(self, doc: Document) -> dict[str, list[Firing]]:
         lex_hits = doc.named("lex")
         lex_hits[ACTORS_LEXICON] = doc.of_group("actor")
-        return {e.category: e.fire(doc, lex_hits) for e in self._engines}
+        shared = _LazyIndex(lex_hits)  # built lexicon by lexicon, once for all engines
+        return {e.category: e.fire(doc, lex_hits, shared) for e in self._engines}
 
     def _may_fire(self, raw: list[tuple[int, int, int, Key]]) -> bool:
         """Whether some rule has an anchor hit and a hit of some lexicon of each near context
