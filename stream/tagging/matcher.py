@@ -68,28 +68,16 @@ def is_case_sensitive(term: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-# Groups only a tag needs (stance cues, role words): their automaton matches are set aside
-# during the scan and resolved into hits when first asked for, so a paragraph that fires no
-# rule never pays for their hits (a third of all hits: 'to', 'from', 'according to', ...).
-LAZY_GROUPS = frozenset({"stance", "role"})
-
 Raw = tuple[int, int, int, Key]  # (sort_key, start, end, key); sort_key = start * (len + 1) - end
-Deferred = tuple[int, tuple]  # an automaton match (last index, value) with lazy entries
 
 
-def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> tuple[list[Raw], list[Deferred]]:
-    """Hits of the eager groups at word boundaries, in scan order; matches with lazy entries."""
+def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> list[Raw]:
+    """Every term hit at word boundaries, in scan order."""
     size = len(low)
     order = size + 1  # sort key start * order - end: by start, longest first
     raw: list[Raw] = []
     append = raw.append
-    deferred: list[Deferred] = []
-    for item in automaton.iter(low):
-        last, (length, entries, keys, lazy) = item
-        if lazy is not None:
-            deferred.append(item)
-            if not entries:
-                continue
+    for last, (length, entries, keys) in automaton.iter(low):
         end = last + 1
         start = end - length
         if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
@@ -102,22 +90,6 @@ def _find(automaton: ahocorasick.Automaton, low: str, cased: str) -> tuple[list[
         for key, case in entries:
             if case is None or cased[start:end] == case:
                 append((start * order - end, start, end, key))
-    return raw, deferred
-
-
-def _resolve(deferred: list[Deferred], group: str, low: str, cased: str) -> list[Raw]:
-    """The hits of one lazy group among the matches set aside by ``_find`` (same checks)."""
-    size = len(low)
-    order = size + 1
-    raw: list[Raw] = []
-    for last, (length, _, _, lazy) in deferred:
-        end = last + 1
-        start = end - length
-        if (start and low[start - 1].isalnum()) or (end < size and low[end].isalnum()):
-            continue
-        for key, case in lazy:
-            if key[0] == group and (case is None or cased[start:end] == case):
-                raw.append((start * order - end, start, end, key))
     return raw
 
 
@@ -125,7 +97,6 @@ class Matcher:
     def __init__(self) -> None:
         self._entries: dict[str, list[tuple[Key, str | None]]] = defaultdict(list)
         self._automaton: ahocorasick.Automaton | None = None
-        self._lazy_groups: frozenset[str] = frozenset()
 
     def add(self, term: str, key: Key) -> None:
         """Add a folded term (see ``normalise.fold_term``)."""
@@ -137,56 +108,41 @@ class Matcher:
 
     def build(self) -> None:
         automaton = ahocorasick.Automaton()
-        lazy_groups: set[str] = set()
-        for low, bucket in self._entries.items():
-            # (length, eager entries, their keys when none is case-sensitive (most terms) else
-            # None, lazy entries or None); each keeps the bucket's order, so ties keep theirs.
-            eager = tuple(e for e in bucket if e[0].group not in LAZY_GROUPS)
-            lazy = tuple(e for e in bucket if e[0].group in LAZY_GROUPS)
-            lazy_groups.update(key.group for key, _ in lazy)
-            keys = tuple(key for key, _ in eager) if all(case is None for _, case in eager) else None
-            automaton.add_word(low, (len(low), eager, keys, lazy or None))
+        for low, entries in self._entries.items():
+            # (length, entries, keys): keys when no entry is case-sensitive (most terms), else None.
+            keys = tuple(key for key, _ in entries) if all(case is None for _, case in entries) else None
+            automaton.add_word(low, (len(low), tuple(entries), keys))
         if len(automaton):
             automaton.make_automaton()
             self._automaton = automaton
-        self._lazy_groups = frozenset(lazy_groups)
 
     def scan(self, text: str) -> "Document":
         norm = normalise(text)
         return self.document(norm, self.find(norm))
 
-    def find(self, norm: Normalised) -> tuple[list[Raw], list[Deferred]]:
-        """The eager groups' hits, unsorted, and the matches set aside for the lazy groups."""
+    def find(self, norm: Normalised) -> list[Raw]:
+        """The hits, unsorted and not yet placed in tokens and sentences (see ``document``)."""
         if self._automaton is None or not norm.text:
-            return [], []
+            return []
         return _find(self._automaton, norm.text, norm.cased)
 
-    def document(self, norm: Normalised, found: tuple[list[Raw], list[Deferred]]) -> "Document":
-        """The document of ``find(norm)``; lazy groups' hits are resolved when asked for."""
-        raw, deferred = found
+    def document(self, norm: Normalised, raw: list[Raw]) -> "Document":
+        """The document of ``find(norm)``'s hits."""
         doc = Document(norm)
         if raw:
             doc.add_hits(raw)
-        if deferred:
-            doc._deferred = deferred
-            doc._pending = set(self._lazy_groups)
         return doc
 
 
 class Document:
-    """A scanned paragraph: its hits by key, token offsets and each token's sentence number.
+    """A scanned paragraph: its hits by key, token offsets and each token's sentence number."""
 
-    Hits of the lazy groups (``LAZY_GROUPS``) are found when first asked for: by ``get``,
-    ``of_group`` or ``hits``."""
-
-    __slots__ = ("norm", "_hits", "tok_starts", "tok_ends", "tok_sentence", "_groups", "_pending", "_deferred")
+    __slots__ = ("norm", "hits", "tok_starts", "tok_ends", "tok_sentence", "_groups")
 
     def __init__(self, norm: Normalised, hits: dict[Key, list[Hit]] | None = None) -> None:
         self.norm = norm
-        self._hits: dict[Key, list[Hit]] = {} if hits is None else hits
+        self.hits: dict[Key, list[Hit]] = {} if hits is None else hits
         self._groups: dict[str, list[Hit]] = {}
-        self._pending: set[str] = set()  # lazy groups whose hits are not resolved yet
-        self._deferred: list[Deferred] = []  # the automaton matches they come from
         text = norm.text  # lower case
         spans = [m.span() for m in (_TOKEN_ASCII_LOWER if text.isascii() else _TOKEN_FAST).finditer(text)]
         self.tok_starts: list[int] = [s for s, _ in spans]
@@ -203,18 +159,6 @@ class Document:
 
     def __repr__(self) -> str:
         return f"Document(text={self.norm.text!r}, hits={sum(map(len, self.hits.values()))})"
-
-    @property
-    def hits(self) -> dict[Key, list[Hit]]:
-        """Every hit, by key (lazy groups' keys come after the others')."""
-        for group in sorted(self._pending):
-            self._scan(group)
-        return self._hits
-
-    def _scan(self, group: str) -> None:
-        if group in self._pending:
-            self._pending.discard(group)
-            self.add_hits(_resolve(self._deferred, group, self.norm.text, self.norm.cased))
 
     def add_hits(self, raw: Sequence[tuple[int, ...]]) -> None:
         """Group ``(sort_key, start, end, key)`` hits by key, each key's list by start, longest
@@ -239,33 +183,25 @@ class Document:
                 grouped[key] = [hit]
             else:
                 hits.append(hit)
-        self._hits.update(grouped)  # the keys of one scan are new: each group has one scan
+        self.hits = grouped
         self._groups = {}
 
     def get(self, group: str, name: str) -> list[Hit]:
-        if group in self._pending:
-            self._scan(group)
-        return self._hits.get(Key(group, name), [])
+        return self.hits.get(Key(group, name), [])
 
     def of_key(self, key: Key) -> list[Hit]:
         """``get(*key)`` (empty: a tuple, not to be modified)."""
-        if key[0] in self._pending:
-            self._scan(key[0])
-        return self._hits.get(key, ())  # type: ignore[return-value]
+        return self.hits.get(key, ())  # type: ignore[return-value]
 
     def named(self, group: str) -> dict[str, list[Hit]]:
         """The group's hits by key name, in key order."""
-        if group in self._pending:
-            self._scan(group)
-        return {key[1]: hits for key, hits in self._hits.items() if key[0] == group}
+        return {key[1]: hits for key, hits in self.hits.items() if key[0] == group}
 
     def of_group(self, group: str) -> list[Hit]:
         """The group's hits by start, longest first (computed once per document: do not modify)."""
-        if group in self._pending:
-            self._scan(group)
         out = self._groups.get(group)
         if out is None:
-            out = [h for key, hs in self._hits.items() if key[0] == group for h in hs]
+            out = [h for key, hs in self.hits.items() if key[0] == group for h in hs]
             out.sort(key=_start_longest)
             self._groups[group] = out
         return out

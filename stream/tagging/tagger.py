@@ -245,10 +245,10 @@ class Tagger:
 
     def _tag(self, text: str) -> list[Tag]:
         norm = normalise(text)
-        found = self._matcher.find(norm)
-        if not self._may_fire(found[0]):
+        raw = self._matcher.find(norm)
+        if not self._may_fire(raw):
             return []  # the common case on a news stream: no Document, no rule evaluation
-        doc = self._matcher.document(norm, found)
+        doc = self._matcher.document(norm, raw)
         firings = self._fire(doc)
         tags: list[Tag] = []
         for engine in self._engines:
