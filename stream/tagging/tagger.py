@@ -16,7 +16,7 @@ from operator import itemgetter
 from stream.models import Tag
 from stream.tagging.actors import ActorIndex
 from stream.tagging.hitindex import HitIndex, Reach, outermost
-from stream.tagging.matcher import Document, Hit, Key, Matcher, gap
+from stream.tagging.matcher import Document, Hit, Key, Matcher
 from stream.tagging.normalise import fold_term, normalise
 from stream.tagging.rules_loader import RuleSet
 from stream.tagging.rules_schema import ACTORS_LEXICON, CategoryFile, Context, Rule, expand
