@@ -14,6 +14,10 @@ from stream.tagging.roles import Sentence, Vocabulary, infer
 from stream.tagging.rules_schema import GazetteerFile, LeadersFile, RolesFile, expand
 
 
+def _start(hit: Hit) -> int:
+    return hit.start
+
+
 def _folded(terms: Sequence[str]) -> frozenset[str]:
     return frozenset(fold_term(v).lower() for t in terms for v in expand(t) if fold_term(v))
 
@@ -54,6 +58,7 @@ class ActorIndex:
             relatives=_folded(roles.relatives),
         )
         self._goods = tuple(roles.goods_lexicons)
+        self._goods_keys = tuple(Key("lex", name) for name in self._goods)
 
     def register(self, matcher: Matcher) -> None:
         for term, key in self._terms:
@@ -86,7 +91,7 @@ class ActorIndex:
                 if cue.sentence in by_sentence:
                     cues_by_sentence[cue.sentence].append(cue)
             # The goods (for origin demonyms): hits of the goods lexicons, in text order.
-            goods = sorted((h for name in self._goods for h in doc.get("lex", name)), key=lambda h: h.start)
+            goods = sorted((h for key in self._goods_keys for h in doc.of_key(key)), key=_start)
             ev_by_sentence: dict[int, list[Hit]] = defaultdict(list)
             for hit in goods:
                 if hit.sentence in by_sentence:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -25,17 +25,39 @@ _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff
 _DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")  # soft hyphen, zero-width characters
 
 
-@dataclass(frozen=True)
 class Normalised:
-    original: str
-    text: str  # folded, lower case: what the automaton scans
-    cased: str  # folded, case kept: for case-sensitive terms and sentence splitting
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    """``text``/``cased`` with, for each of their characters, the original span it came from.
+
+    ``starts``/``ends`` are built on first use: when nothing was dropped, merged or expanded
+    (the common case) character ``i`` simply comes from ``original[i:i + 1]``.
+    """
+
+    __slots__ = ("original", "text", "cased", "_starts", "_ends")
+
+    def __init__(self, original: str, text: str, cased: str,
+                 starts: Sequence[int] | None, ends: Sequence[int] | None) -> None:
+        self.original = original
+        self.text = text  # folded, lower case: what the automaton scans
+        self.cased = cased  # folded, case kept: for case-sensitive terms and sentence splitting
+        self._starts = starts  # None: the identity map (starts[i] == i, ends[i] == i + 1)
+        self._ends = ends
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        return tuple(range(len(self.text))) if self._starts is None else tuple(self._starts)
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        return tuple(range(1, len(self.text) + 1)) if self._ends is None else tuple(self._ends)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets for the normalised half-open range ``[start, end)`` (non-empty)."""
-        return self.starts[start], self.ends[end - 1]
+        if self._starts is None:
+            return start, end
+        return self._starts[start], self._ends[end - 1]  # type: ignore[index]
+
+    def __repr__(self) -> str:
+        return f"Normalised(original={self.original!r}, text={self.text!r})"
 
 
 @lru_cache(maxsize=4096)
@@ -86,7 +108,8 @@ def _pieces(text: str) -> list[tuple[int, int, str]]:
     return pieces
 
 
-def normalise(text: str) -> Normalised:
+def _normalise_pieces(text: str) -> Normalised:
+    """The general case, piece by piece: HTML entities, dropped or multi-character folds."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -106,8 +129,77 @@ def normalise(text: str) -> Normalised:
             starts.append(start)
             ends.append(end)
     cased = "".join(out)
-    lowered = "".join(_lower(c) for c in out)
-    return Normalised(text, lowered, cased, tuple(starts), tuple(ends))
+    return Normalised(text, _lower_all(cased), cased, tuple(starts), tuple(ends))
+
+
+class _NotOneToOne(Exception):
+    """A character folds to nothing or to several characters: take the general path."""
+
+
+class _OneToOne(dict[str, str]):
+    """Folds of characters that fold to exactly one character, filled on first sight."""
+
+    def __missing__(self, ch: str) -> str:
+        folded = _fold_char(ch)
+        if len(folded) != 1:
+            raise _NotOneToOne
+        if len(self) < 65_536:  # bounded, whatever the input
+            self[ch] = folded
+        return folded
+
+
+_ONE_TO_ONE = _OneToOne()
+# ASCII folds: all one to one (tab and other blanks to a space, \r \v \f to a newline, '-' to a space).
+_ASCII_FOLD = str.maketrans({chr(c): _fold_char(chr(c)) for c in range(128) if _fold_char(chr(c)) != chr(c)})
+# Characters a fold may change: those of _ASCII_FOLD and every non-ASCII character.
+_SPECIAL = re.compile("[" + re.escape("".join(chr(c) for c in _ASCII_FOLD)) + "\x80-\U0010ffff]")
+_WS_RUN = re.compile(r"[ \n]{2,}")
+
+
+def _fold_special(m: re.Match[str]) -> str:
+    return _ONE_TO_ONE[m.group()]
+
+
+def _lower_all(cased: str) -> str:
+    """``_lower`` of every character. ``str.lower`` gives the same except for U+0130 (the only
+    character whose lower case is two characters) and a final capital sigma (context-dependent)."""
+    lowered = cased.lower()
+    if len(lowered) == len(cased) and "\u03a3" not in cased:
+        return lowered
+    return "".join(_lower(c) for c in cased)
+
+
+def normalise(text: str) -> Normalised:
+    if "&" in text and any(html.unescape(m.group(0)) != m.group(0) for m in _ENTITY.finditer(text)):
+        return _normalise_pieces(text)
+    if text.isascii():
+        folded = text.translate(_ASCII_FOLD)
+    else:
+        try:
+            folded = _SPECIAL.sub(_fold_special, text)
+        except _NotOneToOne:
+            return _normalise_pieces(text)
+    # Every character folded to one character: only runs of blanks merge (into their first).
+    # (Substring tests: much cheaper than _WS_RUN.search when, as usual, there is no run.)
+    if not ("  " in folded or "\n" in folded and ("\n " in folded or " \n" in folded or "\n\n" in folded)):
+        return Normalised(text, _lower_all(folded), folded, None, None)
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _WS_RUN.finditer(folded):
+        a, b = m.span()
+        parts.append(folded[pos:a])
+        parts.append("\n" if "\n" in m.group() else " ")
+        starts.extend(range(pos, a + 1))
+        ends.extend(range(pos + 1, a + 1))
+        ends.append(b)
+        pos = b
+    parts.append(folded[pos:])
+    starts.extend(range(pos, len(folded)))
+    ends.extend(range(pos + 1, len(folded) + 1))
+    cased = "".join(parts)
+    return Normalised(text, _lower_all(cased), cased, starts, ends)
 
 
 def fold_term(term: str) -> str:

@@ -7,14 +7,17 @@ that fired (``1 - prod(1 - w)``); the category is tagged when the score reaches 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter
 
 from stream.models import Tag
 from stream.tagging.actors import ActorIndex
 from stream.tagging.hitindex import HitIndex, Reach, outermost
-from stream.tagging.matcher import Document, Hit, Key, Matcher, gap
-from stream.tagging.normalise import fold_term
+from stream.tagging.matcher import Document, Hit, Key, Matcher
+from stream.tagging.normalise import fold_term, normalise
 from stream.tagging.rules_loader import RuleSet
 from stream.tagging.rules_schema import ACTORS_LEXICON, CategoryFile, Context, Rule, expand
 from stream.models import Evidence
@@ -29,25 +32,35 @@ class Firing:
     anchor: Hit
     support: tuple[Hit, ...]
 
-    @property
+    @cached_property
     def hits(self) -> tuple[Hit, ...]:
         return (self.anchor, *self.support)
 
 
-class _LazyIndex(dict[str, HitIndex]):
-    """A lexicon's HitIndex, built the first time a rule asks for it (most lexicons never are)."""
+class _LazyIndex(dict[str, "HitIndex | None"]):
+    """A lexicon's HitIndex, built the first time a rule asks for it (most lexicons never are);
+    ``index_of[name]`` is None for a lexicon without hits."""
 
     def __init__(self, hits: dict[str, list[Hit]]) -> None:
         super().__init__()
         self._hits = hits
 
+    def __missing__(self, name: str) -> HitIndex | None:
+        hits = self._hits.get(name)
+        index = self[name] = None if hits is None else HitIndex(hits)
+        return index
+
     def get(self, name: str, default: HitIndex | None = None) -> HitIndex | None:  # type: ignore[override]
-        if name not in self:
-            hits = self._hits.get(name)
-            if hits is None:
-                return default
-            self[name] = HitIndex(hits)
-        return self[name]
+        index = self[name]
+        return default if index is None else index
+
+
+# A context, read once from the rule: (lexicons, window, direction, same_sentence).
+_Ctx = tuple[tuple[str, ...], int, str, bool]
+
+
+def _compile(ctx: Context) -> _Ctx:
+    return tuple(ctx.lexicons), ctx.window, ctx.direction, ctx.same_sentence
 
 
 def _context_hit(anchor: Hit, ctx: Context, index_of: dict[str, HitIndex]) -> Hit | None:
@@ -56,23 +69,52 @@ def _context_hit(anchor: Hit, ctx: Context, index_of: dict[str, HitIndex]) -> Hi
     Only hits that can lie within ``ctx.window`` words are looked at (found by bisection), in
     the same order as a full scan, so ties still go to the first lexicon, then the first hit.
     """
-    best: tuple[int, Hit] | None = None
-    low, high = anchor.tok_first - ctx.window - 1, anchor.tok_last + ctx.window + 1
-    for name in ctx.lexicons:
-        index = index_of.get(name)
+    if not isinstance(index_of, _LazyIndex):
+        index_of = _Indexes(index_of)
+    return _nearest(anchor, _compile(ctx), index_of, False)  # type: ignore[arg-type]
+
+
+class _Indexes(dict[str, "HitIndex | None"]):
+    """A plain name -> HitIndex mapping read like _LazyIndex (None when absent)."""
+
+    def __missing__(self, name: str) -> None:
+        return None
+
+
+def _nearest(anchor: Hit, ctx: _Ctx, index_of: _LazyIndex, any_hit: bool) -> Hit | None:
+    """``_context_hit`` with the context compiled; ``any_hit``: the first qualifying hit will do
+    (for ``unless_near``, where only whether there is one matters)."""
+    lexicons, window, direction, same_sentence = ctx
+    _, a_start, a_end, a_first, a_last, a_sentence = anchor
+    low, high = a_first - window - 1, a_last + window + 1
+    best: Hit | None = None
+    best_words = 0
+    for name in lexicons:
+        index = index_of[name]
         if index is None:
             continue
-        for hit in index.window(low, high):
-            if anchor.start <= hit.start and hit.end <= anchor.end:
+        firsts, hits = index._firsts, index.hits
+        for i in range(bisect_left(firsts, low - index._reach), bisect_right(firsts, high)):
+            hit = hits[i]
+            _, start, end, first, last, sentence = hit
+            if a_start <= start and end <= a_end:
                 continue  # part of the anchor phrase itself ("attack" in "attack drones")
-            if ctx.same_sentence and hit.sentence != anchor.sentence:
+            if same_sentence and sentence != a_sentence:
                 continue
-            words, where = gap(anchor, hit)
-            if words > ctx.window or (ctx.direction != "any" and where not in (ctx.direction, "overlap")):
+            # gap(anchor, hit), inline
+            if first > a_last:
+                words, where = first - a_last - 1, "after"
+            elif a_first > last:
+                words, where = a_first - last - 1, "before"
+            else:
+                words, where = 0, "overlap"
+            if words > window or (direction != "any" and where != direction and where != "overlap"):
                 continue
-            if best is None or words < best[0]:
-                best = (words, hit)
-    return best[1] if best else None
+            if best is None or words < best_words:
+                if any_hit:
+                    return hit
+                best, best_words = hit, words
+    return best
 
 
 class _CategoryEngine:
@@ -83,31 +125,48 @@ class _CategoryEngine:
         for rule in cat.rules:
             for name in rule.match:
                 self.rules_by_anchor[name].append(rule)
+        # The same, with each rule's contexts compiled: (rule, near, lexicon sets of near, unless_near).
+        self._compiled: dict[str, list[tuple[Rule, tuple[_Ctx, ...], tuple[frozenset[str], ...], tuple[_Ctx, ...]]]] = {
+            name: [(r, tuple(map(_compile, r.near)), tuple(frozenset(c.lexicons) for c in r.near),
+                    tuple(map(_compile, r.unless_near))) for r in rules]
+            for name, rules in self.rules_by_anchor.items()
+        }
+        self._excl_key = Key("excl", self.category)
 
-    def fire(self, doc: Document, lex_hits: dict[str, list[Hit]]) -> list[Firing]:
-        excluded = doc.get("excl", self.category)
+    def fire(self, doc: Document, lex_hits: dict[str, list[Hit]], shared: _LazyIndex | None = None) -> list[Firing]:
+        """The rules that fire; ``shared``: a _LazyIndex of ``lex_hits`` other engines may use too."""
+        excluded = doc.of_key(self._excl_key)
         if excluded:
             hidden = Reach((e.start, e.end) for e in excluded)
             lex_hits = {
                 name: [h for h in hits if not hidden.overlaps(h.start, h.end)] for name, hits in lex_hits.items()
             }
-        index_of = _LazyIndex(lex_hits)
+            shared = None  # filtered hits: an index of our own
+        index_of = _LazyIndex(lex_hits) if shared is None else shared
         firings: list[Firing] = []
         seen: set[tuple[str, int, int]] = set()
+        compiled = self._compiled
+        with_hits = {name for name, hits in lex_hits.items() if hits}
         for name, hits in lex_hits.items():
-            for rule in self.rules_by_anchor.get(name, ()):
+            rules = compiled.get(name)
+            if rules is None or not hits:
+                continue
+            for rule, near, near_sets, unless_near in rules:
+                if any(map(with_hits.isdisjoint, near_sets)):
+                    continue  # a context none of whose lexicons has a hit: no anchor can fire
+                rule_id = rule.id
                 for anchor in hits:
-                    sig = (rule.id, anchor.start, anchor.end)
+                    sig = (rule_id, anchor.start, anchor.end)
                     if sig in seen:
                         continue
                     support: list[Hit] = []
-                    for ctx in rule.near:
-                        found = _context_hit(anchor, ctx, index_of)
+                    for ctx in near:
+                        found = _nearest(anchor, ctx, index_of, False)
                         if found is None:
                             break
                         support.append(found)
                     else:
-                        if any(_context_hit(anchor, c, index_of) for c in rule.unless_near):
+                        if any(_nearest(anchor, c, index_of, True) for c in unless_near):
                             continue
                         seen.add(sig)
                         firings.append(Firing(rule, anchor, tuple(support)))
@@ -138,6 +197,13 @@ class Tagger:
         self._matcher.build()
         self._engines = [_CategoryEngine(c) for c in rules.categories.values()]
         self._with_roles = {c.category for c in rules.categories.values() if c.roles}
+        # For each anchor lexicon, the lexicon sets of its rules' near contexts (all categories):
+        # a paragraph where no rule has an anchor hit and a hit for every near context fires nothing.
+        self._near_by_anchor: dict[str, list[tuple[frozenset[str], ...]]] = defaultdict(list)
+        for cat in rules.categories.values():
+            for rule in cat.rules:
+                for name in rule.match:
+                    self._near_by_anchor[name].append(tuple(frozenset(c.lexicons) for c in rule.near))
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -154,12 +220,36 @@ class Tagger:
     def analyse(self, text: str) -> tuple[Document, dict[str, list[Firing]]]:
         """The scanned document and the rule firings per category (for debugging and eval)."""
         doc = self._matcher.scan(text)
-        lex_hits = {key.name: hits for key, hits in doc.hits.items() if key.group == "lex"}
+        return doc, self._fire(doc)
+
+    def _fire(self, doc: Document) -> dict[str, list[Firing]]:
+        lex_hits = doc.named("lex")
         lex_hits[ACTORS_LEXICON] = doc.of_group("actor")
-        return doc, {e.category: e.fire(doc, lex_hits) for e in self._engines}
+        shared = _LazyIndex(lex_hits)  # built lexicon by lexicon, once for all engines
+        return {e.category: e.fire(doc, lex_hits, shared) for e in self._engines}
+
+    def _may_fire(self, raw: list[tuple[int, int, int, Key]]) -> bool:
+        """Whether some rule has an anchor hit and a hit of some lexicon of each near context
+        (windows, sentences and exclusions aside): when not, no rule fires."""
+        keys = set(map(itemgetter(3), raw))
+        names = {name for group, name in keys if group == "lex"}
+        names.discard(ACTORS_LEXICON)  # that name stands for the actor hits (see analyse)
+        if any(group == "actor" for group, _ in keys):
+            names.add(ACTORS_LEXICON)
+        near_by_anchor = self._near_by_anchor
+        for name in names:
+            for near_sets in near_by_anchor.get(name, ()):
+                if not any(map(names.isdisjoint, near_sets)):
+                    return True
+        return False
 
     def _tag(self, text: str) -> list[Tag]:
-        doc, firings = self.analyse(text)
+        norm = normalise(text)
+        raw = self._matcher.find(norm)
+        if not self._may_fire(raw):
+            return []  # the common case on a news stream: no Document, no rule evaluation
+        doc = self._matcher.document(norm, raw)
+        firings = self._fire(doc)
         tags: list[Tag] = []
         for engine in self._engines:
             fired = firings[engine.category]

@@ -53,3 +53,58 @@ def test_any_text_keeps_lengths_and_monotone_spans(text: str) -> None:
         assert 0 <= n.starts[i] < n.ends[i] <= len(text)
         if i:
             assert n.starts[i - 1] <= n.starts[i]
+
+
+# --- the fast paths equal the original character-by-character implementation -----------------
+
+def _reference_normalise(text: str) -> tuple[str, str, tuple[int, ...], tuple[int, ...]]:
+    """The original normalise(): every piece folded and merged one at a time, lower case per character."""
+    from stream.tagging.normalise import _fold_char, _pieces
+
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end, raw in _pieces(text):
+        folded = "".join(_fold_char(c) for c in raw) if len(raw) > 1 else _fold_char(raw)
+        if not folded or (folded.isspace() and out and out[-1].isspace()):
+            if ends:
+                if folded == "\n":
+                    out[-1] = "\n"
+                ends[-1] = end
+            continue
+        if folded.isspace():
+            folded = "\n" if "\n" in folded else " "
+        for c in folded:
+            out.append(c)
+            starts.append(start)
+            ends.append(end)
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in out)
+    return lowered, "".join(out), tuple(starts), tuple(ends)
+
+
+_TRICKY = [
+    " ", "  ", "\n", "\r\n", "\t", "\x0b", "\x1c", "\u00a0", "\u2028", "\u3000", "-", "\u2011", "\u2014", "`",
+    "\u2019", "\u201c", "\u00ad", "\u200b", "\ufeff", "\u0301", "\u00e9", "\u00c9", "\u0130", "\u03a3", "\u03c3",
+    "\u1e9e", "\u00df", "\ufb01", "\u2026", "\u00bd", "\u2122", "\u00a8", "\uff26", "\u01c5", "\ufdfa",
+    "&amp;", "&nbsp;", "&#8217;", "&#x2014;", "&NewLine;", "&ThickSpace;", "&shy;", "&bogus;", "&#0;", "& ",
+    "U.S.", "UN", "arms", "ARMS", "Sochi", "ΣΑΣ", "x", "7", ".", ",",
+]
+_tricky_text = st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(max_size=3)), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(), _tricky_text))
+def test_normalise_equals_the_reference_implementation(text: str) -> None:
+    n = normalise(text)
+    assert (n.text, n.cased, n.starts, n.ends) == _reference_normalise(text)
+    for i in range(len(n.text)):
+        assert n.span(i, i + 1) == (n.starts[i], n.ends[i])
+
+
+def test_str_lower_is_one_character_except_dotted_capital_i() -> None:
+    # _lower_all relies on it: str.lower() equals lower case per character unless the length
+    # changes (U+0130) or a capital sigma is present (final-sigma rule).
+    import sys
+
+    odd = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF and len(chr(c).lower()) != 1]
+    assert odd == [0x130]
