@@ -17,7 +17,7 @@ from stream.tagging import agents as tagging_agents
 from stream.tagging import DEFAULT_RULES_DIR, load_tagger
 from stream.tagging.reload import RulesWatcher
 from stream.topics import TopicNames
-from stream.worker import acks, monitors, web
+from stream.worker import acks, fetching, monitors, web
 from stream.worker.auth import web_application_options
 from stream.worker.context import WorkerContext
 from stream.worker.decode import REASONS
@@ -51,12 +51,15 @@ def build_app(settings: Settings, registry: CollectorRegistry | None = None) -> 
         broker_commit_every=1_000_000,
         broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",
+        broker_max_poll_records=settings.consumer_max_poll_records,
+        consumer_max_fetch_size=settings.consumer_fetch_bytes,
         broker_session_timeout=settings.consumer_session_timeout_seconds,
         broker_heartbeat_interval=settings.consumer_heartbeat_seconds,
         broker_rebalance_timeout=settings.consumer_rebalance_timeout_seconds,
         autodiscover=False,
     )
     acks.install()  # events of our agents are acked only once handled (see stream/worker/acks.py)
+    fetching.install(settings.consumer_fetch_wait_ms)
     metrics: Metrics = build_metrics(registry)
     record_build_info(metrics, __version__, faust.__version__)
     rules_dir = settings.rules_dir or DEFAULT_RULES_DIR

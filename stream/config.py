@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     # makes a request per record: most of a busy worker's time went into socket writes)
     producer_linger_ms: float = Field(default=5.0, ge=0, le=1000, description="wait this long to fill a batch")
     producer_batch_bytes: int = Field(default=262_144, ge=1024, description="largest batch per partition")
+    consumer_max_poll_records: int = Field(
+        default=500, ge=1, description="records per fetch handed to the agents: smaller batches let each hop's records through sooner"
+    )
+    consumer_fetch_bytes: int = Field(
+        default=65_536, ge=1024,
+        description="data fetched ahead per partition: a large prefetch of one topic queues the next stage's records behind it",
+    )
+    consumer_fetch_wait_ms: int = Field(
+        default=50, ge=0, le=1500, description="longest a fetch waits at the broker for data (Faust's own: 1,500)"
+    )
     commit_interval_seconds: float = Field(
         default=1.0, gt=0, le=60, description="offsets commit this often; at most this much work is redone after a crash"
     )
