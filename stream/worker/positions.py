@@ -27,12 +27,13 @@ For the topics of our agents (:func:`acks.manage`) this module replaces that log
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from faust.transport.consumer import Consumer
+from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 
 log = logging.getLogger("stream.worker")
 MANAGED_TOPICS: set[str] = set()  # filled by acks.manage
@@ -48,6 +49,7 @@ class ReadPositions:
     absent: dict[Any, set[int]] = field(default_factory=lambda: defaultdict(set))  # not in the log
     first: dict[Any, int] = field(default_factory=dict)  # first offset delivered (no committed offset yet)
     batch_epoch: dict[Any, int] = field(default_factory=dict)  # epochs when the current batch was fetched
+    seek_lock: asyncio.Lock | None = None  # one perform_seek at a time
 
     def sought(self, tp: Any, offset: int | None) -> None:
         self.epoch[tp] += 1
@@ -63,6 +65,8 @@ class ReadPositions:
         if self.epoch[tp] != self.batch_epoch.get(tp, 0):
             return False  # fetched before a seek: the re-fetch brings it again, in order
         expected = self.expected.get(tp)
+        if expected is not None and offset < expected:
+            return False  # delivered already since the last seek: a seek back resets ``expected``
         if expected is not None and offset > expected:
             self.absent[tp].update(range(expected, offset))  # markers or compacted: never delivered
         self.first.setdefault(tp, offset)
@@ -145,17 +149,31 @@ async def _seek(self: Consumer, partition: Any, offset: int) -> None:
 
 async def _perform_seek(self: Consumer) -> None:
     """Faust's seek to the committed offsets, then once more now that no fetch can be in flight
-    from before it: a fetch that straddled it had its records dropped (see _wait_next_records)."""
+    from before it (a fetch that straddled it had its records dropped: see _wait_next_records),
+    to the committed offset or past what the agents were given from there on."""
     pos = positions(self)
+    if pos.seek_lock is None:
+        pos.seek_lock = asyncio.Lock()
+    async with pos.seek_lock:  # Faust's fetcher starts one too if it finds the flow stopped meanwhile
+        await _perform_seek_once(self, pos)
+
+
+async def _perform_seek_once(self: Consumer, pos: ReadPositions) -> None:
     managed = [tp for tp in self.assignment() if tp.topic in MANAGED_TOPICS]
-    for tp in managed:
-        pos.forget(tp)
+    for tp in managed:  # a fetch in flight now may be from before the seek: drop it
+        pos.epoch[tp] += 1
     await _original_perform_seek(self)
     targets = {tp: self._read_offset.get(tp) for tp in managed}
     uncommitted = [tp for tp, offset in targets.items() if offset is None]
     if uncommitted and self.app.conf.consumer_auto_offset_reset == "earliest":
         targets.update(await self.earliest_offsets(*uncommitted))  # a new group reads from the start
     for tp, offset in targets.items():
+        first, expected = pos.first.get(tp), pos.expected.get(tp)
+        if offset is not None and first is not None and expected is not None and first <= offset < expected:
+            # Faust resumes the partitions a moment before this seek, so the agents may have the
+            # records from the committed offset on already: go on from there rather than process
+            # them twice (an unprocessed one among them holds the commit; HeadWatch re-reads it).
+            offset = expected
         if offset is not None:
             await _seek(self, tp, offset)
 
@@ -167,11 +185,14 @@ async def _wait_next_records(self: Consumer, timeout: float) -> Any:
     for tp in list(records or ()):
         if tp.topic in MANAGED_TOPICS and pos.epoch[tp] != before.get(tp, 0):
             # Sought while this fetch was in flight: the records may be from either side of the
-            # seek, and the fetch position past them. Read again from where the stream is.
-            del records[tp]
-            expected = pos.expected.get(tp)
-            if expected is not None:
-                await _seek(self, tp, expected)
+            # seek, and the fetch position past them. Read again from where the stream is (or,
+            # not known yet, from the first of these: they go back, not away).
+            dropped = records.pop(tp)
+            target = pos.expected.get(tp)
+            if target is None and dropped:
+                target = dropped[0].offset
+            if target is not None:
+                await _seek(self, tp, target)
     pos.batch_epoch = dict(pos.epoch)
     return records, active
 
@@ -192,7 +213,15 @@ async def _on_partitions_revoked(self: Consumer, revoked: Any) -> None:
     await _original_on_partitions_revoked(self, revoked)
 
 
+async def _seek_in_consumer_thread(self: ThreadDelegateConsumer, partition: Any, offset: int) -> None:
+    """Faust calls aiokafka's seek from the main thread while the consumer thread fetches, and
+    both touch the fetcher's buffers: a seek racing a fetch crashed the fetcher (KeyError in
+    ``fetched_records``). Run it in the consumer's own thread, as Faust does seek_to_committed."""
+    await self._thread.call_thread(self._thread.seek, partition, offset)
+
+
 def install() -> None:
+    ThreadDelegateConsumer._seek = _seek_in_consumer_thread  # type: ignore[method-assign]
     Consumer.__init__ = _init  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
     Consumer.seek = _seek  # type: ignore[method-assign]
