@@ -44,11 +44,12 @@ N ?= 20000
 bench: install kafka
 	$(BIN)/python -m bench --n $(N) $(ARGS)
 
-## Soak (not part of `make test`): MINUTES of steady replay with worker and broker restarts, then an account.
+## Soak (not part of `make test`): MINUTES of steady replay at RATE/s, a worker restart every RESTART s, one broker restart; then an account.
 MINUTES ?= 10
 RATE ?= 200
+RESTART ?= 150
 soak: install kafka
-	$(BIN)/python -m bench.soak --minutes $(MINUTES) --rate $(RATE)
+	$(BIN)/python -m bench.soak --minutes $(MINUTES) --rate $(RATE) --restart-every $(RESTART)
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .hypothesis
