@@ -73,6 +73,8 @@ class HeadWatch:
         found = {}
         for tp in self.consumer.assignment():
             acked, committed = self.consumer._acked.get(tp), self.consumer._committed_offset.get(tp)
+            if committed is None:  # none yet (or 0, which Faust keeps as None): where reading began
+                committed = positions.positions(self.consumer).first.get(tp)
             if tp.topic in _MANAGED_TOPICS and acked and committed is not None and min(acked) > committed:
                 found[tp] = committed
         return found

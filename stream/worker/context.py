@@ -16,7 +16,7 @@ from faust.exceptions import ProducerSendError
 
 from stream.config import Settings
 from stream.metrics import Metrics, prime_category
-from stream.worker import acks
+from stream.worker import acks, positions
 from stream.topics import TopicNames, ensure_topics
 from stream.worker.deadletter import RejectedRecord, StageFailure, dead_letter
 from stream.worker.outage import OutageReporter
@@ -138,7 +138,10 @@ class WorkerContext:
                 # Straight to the producer: Topic.send's per-record bookkeeping (a FutureMessage,
                 # send sensors) cost more than the send itself. Every commit flushes the producer
                 # first, so what was sent for an event is on the broker before its offset commits.
-                await self.app.producer.send(name, key, value, partition=None, timestamp=None, headers=None)
+                delivery = await self.app.producer.send(name, key, value, partition=None, timestamp=None,
+                                                        headers=None)
+                if isinstance(delivery, asyncio.Future):
+                    delivery.add_done_callback(self._check_delivery)
                 return
             except ProducerSendError as exc:
                 if not getattr(exc.__cause__, "retriable", False):
@@ -146,6 +149,17 @@ class WorkerContext:
                 log.warning("send to %s failed, retrying in %.1f s: %s", name, backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def _check_delivery(self, delivery: asyncio.Future) -> None:
+        """A send the producer finally gave up on (after its own retries): what it was for must not
+        be committed, so hold the commits and stop the worker; a restart redelivers it."""
+        if delivery.cancelled():  # the producer torn down at a stop, after its final flush
+            return
+        failure = delivery.exception()
+        if failure is None:
+            return
+        positions.hold_commits(failure)
+        asyncio.ensure_future(self.app.crash(failure))
 
     async def send_dead_letter(self, message: faust.types.Message, error: RejectedRecord) -> None:
         """Publish the raw record with its reason, count it, and let the agent move on."""

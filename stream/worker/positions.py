@@ -40,22 +40,59 @@ MANAGED_TOPICS: set[str] = set()  # filled by acks.manage
 _ATTR = "_stream_read_positions"
 
 
+class Spans:
+    """Offsets absent from the log, as sorted half-open ranges (a gap can be millions long)."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+    def add(self, start: int, end: int) -> None:
+        if start >= end:
+            return
+        merged = []
+        for lo, hi in self.ranges:
+            if hi < start or lo > end:
+                merged.append((lo, hi))
+            else:
+                start, end = min(lo, start), max(hi, end)
+        merged.append((start, end))
+        self.ranges = sorted(merged)
+
+    def end_of_span_at(self, offset: int) -> int | None:
+        """The end of the range holding ``offset``; None when it is not absent."""
+        for lo, hi in self.ranges:
+            if lo <= offset < hi:
+                return hi
+        return None
+
+    def drop_below(self, offset: int) -> None:
+        self.ranges = [(max(lo, offset), hi) for lo, hi in self.ranges if hi > offset]
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+
 @dataclass
 class ReadPositions:
-    """What the stream has been given of each managed partition since its last seek."""
+    """What the stream has been given of each managed partition since it was assigned."""
 
     epoch: dict[Any, int] = field(default_factory=lambda: defaultdict(int))
     expected: dict[Any, int | None] = field(default_factory=dict)  # next offset to deliver; None: unknown
-    absent: dict[Any, set[int]] = field(default_factory=lambda: defaultdict(set))  # not in the log
-    first: dict[Any, int] = field(default_factory=dict)  # first offset delivered (no committed offset yet)
+    absent: dict[Any, Spans] = field(default_factory=lambda: defaultdict(Spans))  # not in the log
+    first: dict[Any, int] = field(default_factory=dict)  # start of the run delivered without a jump
     batch_epoch: dict[Any, int] = field(default_factory=dict)  # epochs when the current batch was fetched
     seek_lock: asyncio.Lock | None = None  # one perform_seek at a time
 
     def sought(self, tp: Any, offset: int | None) -> None:
+        """The stream reads ``tp`` from ``offset`` next (None: from somewhere not known)."""
         self.epoch[tp] += 1
+        first, expected = self.first.get(tp), self.expected.get(tp)
+        if offset is None:
+            self.first.pop(tp, None)
+            self.absent.pop(tp, None)
+        elif first is None or expected is None or not first <= offset <= expected:
+            self.first[tp] = offset  # a jump: the delivered run starts again here
         self.expected[tp] = offset
-        self.absent.pop(tp, None)
-        self.first.pop(tp, None)
 
     def forget(self, tp: Any) -> None:
         self.sought(tp, None)
@@ -68,10 +105,20 @@ class ReadPositions:
         if expected is not None and offset < expected:
             return False  # delivered already since the last seek: a seek back resets ``expected``
         if expected is not None and offset > expected:
-            self.absent[tp].update(range(expected, offset))  # markers or compacted: never delivered
+            self.absent[tp].add(expected, offset)  # markers or compacted: never delivered
         self.first.setdefault(tp, offset)
         self.expected[tp] = offset + 1
         return True
+
+
+_held: list[BaseException] = []  # a send finally failed: no commit may pass what it was for
+
+
+def hold_commits(reason: BaseException) -> None:
+    """Stop committing managed partitions: an output of some processed event was lost."""
+    if not _held:
+        log.error("a send failed for good (%r): offsets are no longer committed; restart the worker", reason)
+    _held.append(reason)
 
 
 def positions(consumer: Consumer) -> ReadPositions:
@@ -83,25 +130,33 @@ def positions(consumer: Consumer) -> ReadPositions:
 
 
 def next_commit(consumer: Consumer, tp: Any) -> int | None:
-    """The offset to commit for a managed partition: the committed one (or the first delivered)
-    advanced over offsets acked or absent; None when nothing would move."""
+    """The offset to commit for a managed partition: the committed one (or, none committed, the
+    start of what was delivered) advanced over offsets acked or absent; None when nothing would
+    move or the start is not known."""
     acked, index = consumer._acked[tp], consumer._acked_index[tp]
-    if not acked:
+    if not acked or _held:
         return None
     pos = positions(consumer)
-    absent = pos.absent.get(tp, set())
+    absent = pos.absent.get(tp) or Spans()
     committed = consumer._committed_offset[tp]
-    start = committed if committed is not None else pos.first.get(tp, min(acked))
+    start = committed if committed is not None else pos.first.get(tp)
+    if start is None:
+        return None
     offset = start
-    while offset in index or offset in absent:
-        offset += 1
+    while True:
+        if offset in index:
+            offset += 1
+            continue
+        end = absent.end_of_span_at(offset)
+        if end is None:
+            break
+        offset = end
     if offset == start:
         return None
     done = [o for o in acked if o < offset]
     acked[:] = [o for o in acked if o >= offset]
     index.difference_update(done)
-    if absent:
-        absent.difference_update(range(start, offset))
+    absent.drop_below(offset)
     return offset
 
 
@@ -160,9 +215,19 @@ async def _perform_seek(self: Consumer) -> None:
 
 async def _perform_seek_once(self: Consumer, pos: ReadPositions) -> None:
     managed = [tp for tp in self.assignment() if tp.topic in MANAGED_TOPICS]
+    committed_before = {tp: self._committed_offset.get(tp) for tp in managed}
     for tp in managed:  # a fetch in flight now may be from before the seek: drop it
         pos.epoch[tp] += 1
-    await _original_perform_seek(self)
+    try:
+        await _original_perform_seek(self)
+    except BaseException:
+        for tp in managed:  # where the stream is is not known any more
+            pos.forget(tp)
+        raise
+    for tp in managed:  # a commit that finished meanwhile is newer than what was read back
+        before, now = committed_before[tp], self._committed_offset.get(tp)
+        if before is not None and (now is None or now < before):
+            self._committed_offset[tp] = before
     targets = {tp: self._read_offset.get(tp) for tp in managed}
     uncommitted = [tp for tp, offset in targets.items() if offset is None]
     if uncommitted and self.app.conf.consumer_auto_offset_reset == "earliest":
@@ -192,8 +257,14 @@ async def _wait_next_records(self: Consumer, timeout: float) -> Any:
             if target is None and dropped:
                 target = dropped[0].offset
             if target is not None:
-                await _seek(self, tp, target)
-    pos.batch_epoch = dict(pos.epoch)
+                try:
+                    await _seek(self, tp, target)
+                except Exception as exc:  # e.g. no longer assigned: the next assignment seeks anew
+                    log.warning("re-reading %s[%d] from %d failed: %r", tp.topic, tp.partition, target, exc)
+                    pos.forget(tp)
+    # The epochs the fetch was made under, not the ones now: a seek while this function waited
+    # (above) makes that partition's records stale too; its seek brings them again.
+    pos.batch_epoch = before
     return records, active
 
 

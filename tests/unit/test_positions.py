@@ -69,3 +69,45 @@ def test_faust_never_sees_a_read_offset_for_a_managed_partition():
     offsets = positions._ReadOffsets({TP0: 7, TP("other", 0): 3})
     assert offsets[TP0] is None and offsets.get(TP0) == 7
     assert offsets[TP("other", 0)] == 3 and offsets[TP("other", 1)] is None
+
+
+def test_absent_offsets_are_kept_as_ranges_and_merged():
+    spans = positions.Spans()
+    spans.add(10, 20), spans.add(30, 40), spans.add(18, 31)
+    assert spans.ranges == [(10, 40)]
+    spans.add(1_000, 50_000_000)  # a long outage past retention: two numbers, not fifty million
+    assert spans.end_of_span_at(25) == 40 and spans.end_of_span_at(40) is None
+    spans.drop_below(35)
+    assert spans.ranges == [(35, 40), (1_000, 50_000_000)]
+
+
+def test_a_long_absent_range_is_stepped_over_at_once():
+    c = consumer(10, [50_000_001])
+    pos = positions.positions(c)
+    pos.absent[TP0].add(10, 50_000_001)
+    assert next_commit(c, TP0) == 50_000_002
+
+
+def test_without_a_committed_offset_or_a_known_start_nothing_is_committed():
+    assert next_commit(consumer(None, [6, 7]), TP0) is None, "6 may not be the first offset there is"
+
+
+def test_a_seek_within_what_was_delivered_keeps_the_start_of_the_run_and_a_jump_resets_it():
+    pos = ReadPositions()
+    pos.sought(TP0, 100)
+    pos.batch_epoch = dict(pos.epoch)
+    assert all(pos.deliverable(TP0, o) for o in range(100, 110))
+    pos.sought(TP0, 105)  # re-reading a skipped event
+    assert pos.first[TP0] == 100 and pos.expected[TP0] == 105
+    pos.sought(TP0, 500)  # past what was delivered
+    assert pos.first[TP0] == 500
+
+
+def test_after_a_send_failed_for_good_no_offset_is_committed():
+    c = consumer(10, [10, 11])
+    positions.hold_commits(RuntimeError("record too large"))
+    try:
+        assert next_commit(c, TP0) is None
+    finally:
+        positions._held.clear()
+    assert next_commit(c, TP0) == 12
