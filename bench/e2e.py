@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.kafka_io import ingested_ms, read_all, stamp, wait_count, wait_drained, producer, preload
+from bench.relays import rate
 from stream.broker.local import free_port
 from stream.config import Settings
 from stream.models import ParagraphEvent
@@ -98,11 +99,11 @@ class PreloadedRun:
 
     @property
     def paragraphs_per_s(self) -> float:
-        return self.tagged / self.tagged_span_s if self.tagged_span_s > 0 else 0.0
+        return rate(self.tagged, self.tagged_span_s)
 
     @property
     def alerts_per_s(self) -> float:
-        return self.alerts / self.alerts_span_s if self.alerts_span_s > 0 else 0.0
+        return rate(self.alerts, self.alerts_span_s)
 
 
 async def run_preloaded(bootstrap: str, input_topic: str, n: int, run: str, state: Path, workers: int = 1,

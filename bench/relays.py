@@ -33,7 +33,12 @@ class RelayResult:
 
     @property
     def per_s(self) -> float:
-        return self.delivered / self.span_s if self.span_s > 0 else 0.0
+        return rate(self.delivered, self.span_s)
+
+
+def rate(count: int, span_s: float) -> float:
+    """Records per second over a span (0 for an empty span)."""
+    return count / span_s if span_s > 0 else 0.0
 
 
 def span_of(timestamps_ms: list[int]) -> float:

@@ -216,17 +216,6 @@ def bench_throughput(texts: list[str]) -> str:
             f"(median of {REPEATS} passes over {len(texts)} dev paragraphs, rules {tagger.version})")
 
 
-class AlternationBaseline:
-    """One regex: every term in one alternation (longest first), at word boundaries."""
-
-    def __init__(self, terms: list[str]) -> None:
-        alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-
-    def scan(self, text: str) -> int:
-        return len(self.pattern.findall(text.lower()))
-
-
 def lexicon_terms(rules_dir: Path = DEFAULT_RULES_DIR) -> list[str]:
     return sorted({t for ts in load_rules(rules_dir).lexicons.values() for t in ts})
 

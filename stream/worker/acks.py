@@ -32,7 +32,7 @@ from typing import Any
 import faust.streams
 from faust.events import Event
 
-from stream.worker import positions
+from stream.worker import positions, seeking
 from stream.worker.positions import MANAGED_TOPICS as _MANAGED_TOPICS
 
 log = logging.getLogger("stream.worker")
@@ -58,7 +58,7 @@ def _ack_when_processed(self: Event) -> bool:
 def install() -> None:
     faust.streams._CStreamIterator = None  # the pure-Python iterator acks through Event.ack
     Event.ack = _ack_when_processed  # type: ignore[method-assign]
-    positions.install()
+    seeking.install()
 
 
 class HeadWatch:

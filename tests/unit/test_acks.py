@@ -1,6 +1,5 @@
 """Events are acked only once their handler finished, and no unprocessed offset is committed."""
 
-from collections import defaultdict
 from types import SimpleNamespace
 
 import faust.streams
@@ -8,13 +7,13 @@ from faust.events import Event
 from faust.types import TP
 from faust.transport.consumer import Consumer
 
-from stream.worker import acks, positions
+from stream.worker import acks, seeking
 
 
 def test_install_uses_the_iterator_that_acks_through_event_ack():
     acks.install()
     assert faust.streams._CStreamIterator is None
-    assert Event.ack is acks._ack_when_processed and Consumer._new_offset is positions._new_offset
+    assert Event.ack is acks._ack_when_processed and Consumer._new_offset is seeking._new_offset
 
 
 def test_an_event_of_a_managed_topic_is_acked_only_once_processed():

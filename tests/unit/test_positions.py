@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from stream.worker import positions
+from stream.worker import positions, seeking
 from stream.worker.positions import ReadPositions, next_commit
 
 TOPIC = "managed-positions"
@@ -66,7 +66,7 @@ def test_a_record_fetched_before_a_seek_is_dropped_after_it():
 
 
 def test_faust_never_sees_a_read_offset_for_a_managed_partition():
-    offsets = positions._ReadOffsets({TP0: 7, TP("other", 0): 3})
+    offsets = seeking._ReadOffsets({TP0: 7, TP("other", 0): 3})
     assert offsets[TP0] is None and offsets.get(TP0) == 7
     assert offsets[TP("other", 0)] == 3 and offsets[TP("other", 1)] is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream.tagging.normalise import fold_term, normalise
+from stream.tagging.normalise import _normalise_pieces, fold_term, normalise
 
 
 def test_folds_case_quotes_dashes_and_spaces() -> None:
@@ -58,28 +58,11 @@ def test_any_text_keeps_lengths_and_monotone_spans(text: str) -> None:
 # --- the fast paths equal the original character-by-character implementation -----------------
 
 def _reference_normalise(text: str) -> tuple[str, str, tuple[int, ...], tuple[int, ...]]:
-    """The original normalise(): every piece folded and merged one at a time, lower case per character."""
-    from stream.tagging.normalise import _fold_char, _pieces
-
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end, raw in _pieces(text):
-        folded = "".join(_fold_char(c) for c in raw) if len(raw) > 1 else _fold_char(raw)
-        if not folded or (folded.isspace() and out and out[-1].isspace()):
-            if ends:
-                if folded == "\n":
-                    out[-1] = "\n"
-                ends[-1] = end
-            continue
-        if folded.isspace():
-            folded = "\n" if "\n" in folded else " "
-        for c in folded:
-            out.append(c)
-            starts.append(start)
-            ends.append(end)
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in out)
-    return lowered, "".join(out), tuple(starts), tuple(ends)
+    """The general path (every piece folded and merged one at a time) with lower case per
+    character: what the fast paths must give."""
+    n = _normalise_pieces(text)
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in n.cased)
+    return lowered, n.cased, tuple(n.starts), tuple(n.ends)
 
 
 _TRICKY = [
